@@ -1,0 +1,212 @@
+// Byte containers: a growable `bytes`, fixed-size `fixed_bytes<N>` (hashes, addresses, keys), and
+// strict hex/base64 conversions.
+//
+// Strictness is deliberate: every wire format we speak uses 0x-prefixed hex for hashes and
+// addresses, so a parser that silently accepts odd digits or a missing prefix hides bugs. Each
+// rejection says exactly what was wrong and where (character index).
+#pragma once
+
+#include <zerog/core/result.hpp>
+
+#include <array>
+#include <cstdint>
+#include <cstring>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace zerog {
+
+using byte = std::uint8_t;
+using bytes = std::vector<byte>;
+using byte_span = std::span<const byte>;
+
+/// Fixed-size byte array with value semantics (hashes, addresses, raw signatures).
+template <std::size_t N>
+struct fixed_bytes {
+    std::array<byte, N> data_{};
+
+    static constexpr std::size_t size() noexcept { return N; }
+    byte* data() noexcept { return data_.data(); }
+    const byte* data() const noexcept { return data_.data(); }
+    byte& operator[](std::size_t i) noexcept { return data_[i]; }
+    const byte& operator[](std::size_t i) const noexcept { return data_[i]; }
+    auto begin() noexcept { return data_.begin(); }
+    auto end() noexcept { return data_.end(); }
+    auto begin() const noexcept { return data_.begin(); }
+    auto end() const noexcept { return data_.end(); }
+    operator byte_span() const noexcept { return {data_.data(), N}; }
+    std::span<byte, N> span() noexcept { return std::span<byte, N>(data_); }
+    std::span<const byte, N> span() const noexcept { return std::span<const byte, N>(data_); }
+    bool is_zero() const noexcept {
+        for (byte b : data_)
+            if (b) return false;
+        return true;
+    }
+    friend bool operator==(const fixed_bytes&, const fixed_bytes&) = default;
+    friend auto operator<=>(const fixed_bytes&, const fixed_bytes&) = default;
+
+    static fixed_bytes from_span(byte_span s) noexcept {  // caller guarantees s.size() == N
+        fixed_bytes out;
+        std::memcpy(out.data(), s.data(), N);
+        return out;
+    }
+};
+
+using hash256 = fixed_bytes<32>;
+
+inline byte_span as_bytes(std::string_view s) noexcept {
+    return {reinterpret_cast<const byte*>(s.data()), s.size()};
+}
+
+// ---------------------------------------------------------------------------------------------
+// hex
+
+enum class hex_prefix {
+    required,  ///< "0x" must be present (the wire formats: hashes, addresses, calldata)
+    optional,  ///< "0x" may be present (user input such as a private key in an environment variable)
+    none,      ///< no prefix allowed
+};
+
+namespace detail {
+inline constexpr char hex_digits[] = "0123456789abcdef";
+constexpr int hex_value(char c) noexcept {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+inline std::string printable_char(char c) {
+    if (c >= 0x20 && c < 0x7f) return std::string("'") + c + "'";
+    char buf[8];
+    std::snprintf(buf, sizeof buf, "0x%02x", static_cast<unsigned char>(c));
+    return buf;
+}
+}  // namespace detail
+
+/// Lower-case hex, "0x"-prefixed by default.
+inline std::string to_hex(byte_span b, bool prefix = true) {
+    std::string out;
+    out.resize((prefix ? 2 : 0) + 2 * b.size());
+    std::size_t o = 0;
+    if (prefix) { out[0] = '0'; out[1] = 'x'; o = 2; }
+    for (byte x : b) {
+        out[o++] = detail::hex_digits[x >> 4];
+        out[o++] = detail::hex_digits[x & 15];
+    }
+    return out;
+}
+
+/// Strip and check the prefix; returns the digits or an error.
+inline result<std::string_view> hex_digits_of(std::string_view s, hex_prefix p) {
+    const bool has = s.size() >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
+    if (p == hex_prefix::required && !has) return fail(errc::invalid_hex, "missing 0x prefix");
+    if (p == hex_prefix::none && has) return fail(errc::invalid_hex, "unexpected 0x prefix");
+    if (has) s.remove_prefix(2);
+    return s;
+}
+
+/// Decode hex into `out` (exactly out.size() bytes expected).
+inline result<void> hex_decode_into(std::string_view s, std::span<byte> out, hex_prefix p = hex_prefix::required) {
+    ZEROG_TRY(auto d, hex_digits_of(s, p));
+    const std::size_t off = s.size() - d.size();
+    if (d.size() % 2) return fail(errc::invalid_hex, "odd number of hex digits (" + std::to_string(d.size()) + ")");
+    if (d.size() / 2 != out.size())
+        return fail(errc::invalid_length, "expected " + std::to_string(out.size()) + " bytes (" +
+                                              std::to_string(out.size() * 2) + " hex digits), got " +
+                                              std::to_string(d.size()) + " hex digits");
+    for (std::size_t i = 0; i < out.size(); ++i) {
+        const int hi = detail::hex_value(d[2 * i]);
+        const int lo = detail::hex_value(d[2 * i + 1]);
+        if (hi < 0 || lo < 0) {
+            const std::size_t bad = hi < 0 ? 2 * i : 2 * i + 1;
+            return fail(errc::invalid_hex, "bad character " + detail::printable_char(d[bad]) + " at index " +
+                                               std::to_string(off + bad));
+        }
+        out[i] = static_cast<byte>(hi << 4 | lo);
+    }
+    return {};
+}
+
+/// Decode hex of any even length.
+inline result<bytes> from_hex(std::string_view s, hex_prefix p = hex_prefix::required) {
+    ZEROG_TRY(auto d, hex_digits_of(s, p));
+    if (d.size() % 2) return fail(errc::invalid_hex, "odd number of hex digits (" + std::to_string(d.size()) + ")");
+    bytes out(d.size() / 2);
+    ZEROG_CHECK(hex_decode_into(s, out, p));
+    return out;
+}
+
+/// Decode hex of exactly N bytes.
+template <std::size_t N>
+result<fixed_bytes<N>> from_hex_fixed(std::string_view s, hex_prefix p = hex_prefix::required) {
+    fixed_bytes<N> out;
+    ZEROG_CHECK(hex_decode_into(s, out.data_, p));
+    return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// base64 (standard alphabet, with padding): storage segment data on the wire (spec §7).
+
+inline std::string base64_encode(byte_span in) {
+    static constexpr char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    std::string out;
+    out.resize((in.size() + 2) / 3 * 4);
+    std::size_t o = 0, i = 0;
+    for (; i + 3 <= in.size(); i += 3) {
+        const std::uint32_t v = std::uint32_t(in[i]) << 16 | std::uint32_t(in[i + 1]) << 8 | in[i + 2];
+        out[o++] = tbl[v >> 18];
+        out[o++] = tbl[(v >> 12) & 63];
+        out[o++] = tbl[(v >> 6) & 63];
+        out[o++] = tbl[v & 63];
+    }
+    if (const std::size_t rest = in.size() - i) {
+        std::uint32_t v = std::uint32_t(in[i]) << 16;
+        if (rest == 2) v |= std::uint32_t(in[i + 1]) << 8;
+        out[o++] = tbl[v >> 18];
+        out[o++] = tbl[(v >> 12) & 63];
+        out[o++] = rest == 2 ? tbl[(v >> 6) & 63] : '=';
+        out[o++] = '=';
+    }
+    return out;
+}
+
+/// Strict decoding: length a multiple of 4, padding only at the end, no whitespace, and the unused
+/// bits of the last symbol zero (so every byte string has exactly one accepted encoding).
+inline result<bytes> base64_decode(std::string_view s) {
+    auto val = [](char c) -> int {
+        if (c >= 'A' && c <= 'Z') return c - 'A';
+        if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+        if (c >= '0' && c <= '9') return c - '0' + 52;
+        if (c == '+') return 62;
+        if (c == '/') return 63;
+        return -1;
+    };
+    if (s.size() % 4) return fail(errc::invalid_base64, "length " + std::to_string(s.size()) + " is not a multiple of 4");
+    std::size_t pad = 0;
+    if (!s.empty() && s.back() == '=') pad = (s.size() >= 2 && s[s.size() - 2] == '=') ? 2 : 1;
+    bytes out;
+    out.reserve(s.size() / 4 * 3);
+    for (std::size_t i = 0; i < s.size(); i += 4) {
+        int v[4];
+        const bool last = i + 4 == s.size();
+        for (int k = 0; k < 4; ++k) {
+            const char c = s[i + k];
+            if (last && c == '=' && k >= 4 - static_cast<int>(pad)) { v[k] = 0; continue; }
+            v[k] = val(c);
+            if (v[k] < 0)
+                return fail(errc::invalid_base64, "bad character " + detail::printable_char(c) + " at index " +
+                                                      std::to_string(i + k));
+        }
+        const std::uint32_t w = std::uint32_t(v[0]) << 18 | std::uint32_t(v[1]) << 12 | std::uint32_t(v[2]) << 6 | v[3];
+        out.push_back(static_cast<byte>(w >> 16));
+        if (!(last && pad == 2)) out.push_back(static_cast<byte>(w >> 8));
+        if (!(last && pad >= 1)) out.push_back(static_cast<byte>(w));
+        if (last && pad && (w & (pad == 2 ? 0xffff : 0xff)))
+            return fail(errc::invalid_base64, "non-zero bits in the padding of the last group");
+    }
+    return out;
+}
+
+}  // namespace zerog
