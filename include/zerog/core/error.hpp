@@ -58,7 +58,8 @@ enum class errc : int {
     connection_failed,
     connection_closed,
     tls_error,
-    http_status,          // non-2xx; 5xx retryable, 4xx not
+    http_status,          // non-2xx other than 5xx (4xx: our request is wrong; not retryable)
+    server_error,         // HTTP 5xx or a JSON-RPC internal error (-32603): retryable
     response_too_large,
     malformed_response,   // a peer answered something that is not the protocol
     rpc_error,            // a JSON-RPC error object (code/message/data in the detail)
@@ -122,6 +123,7 @@ public:
         case errc::connection_closed: return "connection closed by peer";
         case errc::tls_error: return "TLS error";
         case errc::http_status: return "unexpected HTTP status";
+        case errc::server_error: return "server error";
         case errc::response_too_large: return "response too large";
         case errc::malformed_response: return "malformed response";
         case errc::rpc_error: return "JSON-RPC error";

@@ -1,0 +1,144 @@
+// Persistence policy: durable memory of what the client paid for, so nothing is paid twice.
+//
+// The storage client records its own submission (root -> tx hash, tx_seq, state) BEFORE sending the
+// transaction and consults the record on every retry and re-run. Compute records cumulative spend.
+// Concept `Persistence`:
+//   * `put_submission(record)`     upsert by (root, network)
+//   * `find_submission(root, net)` -> result<optional<record>>
+//   * `add_spend(account, provider, neuron)` / `spend(account, provider)` cumulative compute spend
+// All calls are synchronous and must be fast (local storage); a failing store fails the operation
+// before any payment (never "pay and forget").
+//
+// Models: `no_persistence` (stores nothing: only safe for read-only clients), `memory_persistence`
+// (the default for paying clients: process lifetime, thread-safe), `testing::mock_persistence`
+// (memory + failure injection + call log). SQLite (embedded) and PostgreSQL (shared by many
+// instances) models arrive with the persistence issue and plug in here unchanged.
+#pragma once
+
+#include <zerog/core/result.hpp>
+#include <zerog/core/uint256.hpp>
+
+#include <concepts>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <vector>
+
+namespace zerog::policy {
+
+/// One flow submission the client made (or found on chain).
+struct submission_record {
+    enum class state : std::uint8_t { intent, sent, mined, uploaded, finalized, failed };
+    hash256 root{};
+    std::string network;             ///< e.g. "16602:0x22e0…" (chain id and flow address)
+    std::string tx_hash;             ///< "0x…" once signed (known before broadcast)
+    std::optional<std::uint64_t> tx_seq;
+    std::uint64_t size = 0;
+    uint256 fee;
+    state status = state::intent;
+    std::int64_t updated_unix_ms = 0;
+};
+
+template <class P>
+concept Persistence = requires(P& p, const submission_record& r, const hash256& root, std::string_view s, const uint256& amount) {
+    { p.put_submission(r) } -> std::same_as<result<void>>;
+    { p.find_submission(root, s) } -> std::same_as<result<std::optional<submission_record>>>;
+    { p.add_spend(s, s, amount) } -> std::same_as<result<void>>;
+    { p.spend(s, s) } -> std::same_as<result<uint256>>;
+};
+
+/// Remembers nothing. Zero size. Read-only clients only: a paying client refuses to run with it
+/// unless the caller opts out of the double-payment guard explicitly.
+struct no_persistence {
+    static constexpr bool durable = false;
+    static constexpr bool remembers = false;
+    result<void> put_submission(const submission_record&) const noexcept { return {}; }
+    result<std::optional<submission_record>> find_submission(const hash256&, std::string_view) const {
+        return std::optional<submission_record>{};
+    }
+    result<void> add_spend(std::string_view, std::string_view, const uint256&) const noexcept { return {}; }
+    result<uint256> spend(std::string_view, std::string_view) const { return uint256{}; }
+};
+static_assert(Persistence<no_persistence>);
+
+/// In-process memory. Thread-safe (one mutex; calls are rare and tiny).
+class memory_persistence {
+public:
+    static constexpr bool durable = false;
+    static constexpr bool remembers = true;
+    result<void> put_submission(const submission_record& r) {
+        std::lock_guard lk(mu_);
+        subs_[{r.root, r.network}] = r;
+        return {};
+    }
+    result<std::optional<submission_record>> find_submission(const hash256& root, std::string_view network) {
+        std::lock_guard lk(mu_);
+        auto it = subs_.find({root, std::string(network)});
+        if (it == subs_.end()) return std::optional<submission_record>{};
+        return std::optional<submission_record>{it->second};
+    }
+    result<void> add_spend(std::string_view account, std::string_view provider, const uint256& amount) {
+        std::lock_guard lk(mu_);
+        auto& v = spend_[{std::string(account), std::string(provider)}];
+        ZEROG_TRY(v, checked_add(v, amount));
+        return {};
+    }
+    result<uint256> spend(std::string_view account, std::string_view provider) {
+        std::lock_guard lk(mu_);
+        auto it = spend_.find({std::string(account), std::string(provider)});
+        return it == spend_.end() ? uint256{} : it->second;
+    }
+
+private:
+    std::mutex mu_;
+    std::map<std::pair<hash256, std::string>, submission_record> subs_;
+    std::map<std::pair<std::string, std::string>, uint256> spend_;
+};
+static_assert(Persistence<memory_persistence>);
+
+namespace testing {
+/// memory_persistence plus a call log and an injectable failure for every call.
+class mock_persistence {
+public:
+    static constexpr bool durable = false;
+    static constexpr bool remembers = true;
+    std::vector<std::string> calls;
+    std::optional<zerog::error> fail_next;  ///< returned (once) by the next call
+
+    result<void> put_submission(const submission_record& r) {
+        calls.push_back("put:" + to_hex(r.root));
+        if (auto e = take()) return fail(std::move(*e));
+        return mem_.put_submission(r);
+    }
+    result<std::optional<submission_record>> find_submission(const hash256& root, std::string_view n) {
+        calls.push_back("find:" + to_hex(root));
+        if (auto e = take()) return fail(std::move(*e));
+        return mem_.find_submission(root, n);
+    }
+    result<void> add_spend(std::string_view a, std::string_view p, const uint256& amount) {
+        calls.push_back("add_spend:" + std::string(p));
+        if (auto e = take()) return fail(std::move(*e));
+        return mem_.add_spend(a, p, amount);
+    }
+    result<uint256> spend(std::string_view a, std::string_view p) {
+        calls.push_back("spend:" + std::string(p));
+        if (auto e = take()) return fail(std::move(*e));
+        return mem_.spend(a, p);
+    }
+
+private:
+    std::optional<zerog::error> take() {
+        auto e = std::move(fail_next);
+        fail_next.reset();
+        return e;
+    }
+    memory_persistence mem_;
+};
+static_assert(Persistence<mock_persistence>);
+}  // namespace testing
+
+}  // namespace zerog::policy
