@@ -63,3 +63,20 @@ TEST_CASE("key material never reaches a log line", "[logging][secrets]") {
     CHECK(line.find("0x" + std::string(64, 'a')) != std::string::npos);  // hashes are not secrets
     CHECK(boost::json::parse(line).is_object());
 }
+
+#include <zerog/crypto/private_key.hpp>
+
+TEST_CASE("a loaded private key is scrubbed from log lines without being registered by hand", "[logging][secrets]") {
+    // anvil development key #9 (public, never of value)
+    const std::string hex = "2a871d0798f97d79848a013d4936a73bf4cc922c825d33c1cf7073dff6d409c6";
+    auto key = crypto::private_key::from_hex(hex);
+    REQUIRE(key);
+    std::vector<std::string> out;
+    observe::json_logger log(log_level::info, [&](std::string_view l) { out.emplace_back(l); });
+    const std::string text = "leaked 0x" + hex;
+    const field f[] = {{"detail", text}};
+    log.log(log_level::warn, "oops", f);
+    REQUIRE(out.size() == 1);
+    CHECK(out[0].find(hex) == std::string::npos);
+    CHECK(out[0].find("<redacted:key>") != std::string::npos);
+}
