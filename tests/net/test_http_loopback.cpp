@@ -1,0 +1,388 @@
+// http_transport + http_server (+ the JSON-RPC client over them) on 127.0.0.1.
+// The one Beast-instantiating test TU of the net layer (compile time, toolchain.md §5).
+// Every wait is bounded: coroutines are driven by `drive()` for at most a few seconds.
+// Never put `co_await` inside a Catch2 macro: GCC 12 evaluates the macro's short-circuited
+// `(false) && (expr)` branch too, so the awaited operation would run several times.
+#include <zerog/net/http_server.hpp>
+#include <zerog/net/http_transport.hpp>
+#include <zerog/net/jsonrpc.hpp>
+
+#include <boost/asio/steady_timer.hpp>
+
+#include <catch2/catch.hpp>
+
+using namespace zerog;
+using namespace std::chrono_literals;
+namespace asio = boost::asio;
+namespace json = boost::json;
+using net::http_server;
+using net::http_transport;
+using net::server_request;
+using net::server_response;
+using clk = std::chrono::steady_clock;
+
+namespace {
+
+// Run `co` on `ioc` until it completes or `bound` passes; rethrow what it threw (Catch2 REQUIRE).
+void drive(asio::io_context& ioc, asio::awaitable<void> co, std::chrono::milliseconds bound = 20s) {
+    bool done = false;
+    std::exception_ptr ep;
+    asio::co_spawn(ioc, std::move(co), [&](std::exception_ptr e) {
+        ep = e;
+        done = true;
+    });
+    const auto until = clk::now() + bound;
+    while (!done && clk::now() < until) ioc.run_one_for(50ms);
+    REQUIRE(done);
+    if (ep) std::rethrow_exception(ep);
+}
+
+asio::awaitable<void> sleep_for(clk::duration d) {
+    asio::steady_timer t(co_await asio::this_coro::executor);
+    t.expires_after(d);
+    co_await t.async_wait(asio::use_awaitable);
+}
+
+// Echo server: "/status/N" answers N, "/big/N" N bytes, "/hang" never answers, "/sse/N" N events,
+// anything else echoes method, target, a header and the body.
+asio::awaitable<server_response> test_handler(server_request r) {
+    if (r.target.starts_with("/status/")) co_return server_response::text("status body", std::stoul(r.target.substr(8)));
+    if (r.target.starts_with("/big/")) co_return server_response::text(std::string(std::stoul(r.target.substr(5)), 'b'));
+    if (r.target == "/hang") {
+        co_await sleep_for(60s);  // cancelled by stop()
+        co_return server_response::text("too late");
+    }
+    if (r.target.starts_with("/sse/")) {
+        const int n = std::stoi(r.target.substr(5));
+        co_return server_response::sse([n](net::stream_writer& w) -> asio::awaitable<void> {
+            for (int i = 0; i < n; ++i) {
+                co_await sleep_for(5ms);
+                if (!co_await w.event("{\"i\":" + std::to_string(i) + "}", "tick")) co_return;
+            }
+        });
+    }
+    if (r.target == "/rpc") {
+        auto v = json::parse(r.body);
+        auto respond = [](const json::value& req) {
+            json::object o;
+            o["jsonrpc"] = "2.0";
+            o["id"] = req.at("id");
+            if (req.at("method") == "echo") o["result"] = req.at("params");
+            else {
+                json::object e;
+                e["code"] = -32601;
+                e["message"] = "method not found";
+                o["error"] = std::move(e);
+            }
+            return o;
+        };
+        if (v.is_array()) {
+            json::array out;
+            for (auto& x : v.as_array()) out.push_back(respond(x));
+            co_return server_response::json(json::serialize(out));
+        }
+        co_return server_response::json(json::serialize(respond(v)));
+    }
+    std::string echo = r.method + " " + r.target + " " + std::string(r.header("X-Test").value_or("-")) + " " + r.body;
+    co_return server_response::text(std::move(echo));
+}
+
+struct loopback {
+    asio::io_context ioc;
+    http_server server;
+    http_transport transport;
+    explicit loopback(net::server_options so = {}, net::http_transport_options to = {})
+        : server(http_server::start(ioc.get_executor(), test_handler, so).value()), transport(to) {}
+    ~loopback() {
+        server.stop();
+        ioc.run_for(100ms);  // let the server close its sockets and finish its coroutines
+    }
+    policy::http_request get(const std::string& path) {
+        policy::http_request r;
+        r.method = "GET";
+        r.url = server.url() + path;
+        return r;
+    }
+};
+
+}  // namespace
+
+TEST_CASE("http_transport round trip: method, target, headers, body, status mapping", "[net]") {
+    loopback lb;
+    drive(lb.ioc, [&]() -> asio::awaitable<void> {
+        auto req = lb.get("/echo?q=1");
+        req.method = "POST";
+        req.body = "hello";
+        req.headers.emplace_back("X-Test", "yes");
+        auto r = co_await lb.transport.async_send(req);
+        REQUIRE(r);
+        CHECK(r->status == 200);
+        CHECK(r->body == "POST /echo?q=1 yes hello");
+        CHECK(r->header("content-type") == std::optional<std::string_view>("text/plain"));
+
+        auto nf = co_await lb.transport.async_send(lb.get("/status/404"));
+        REQUIRE_FALSE(nf);
+        CHECK(nf.error().is(errc::http_status));
+        CHECK(nf.error().detail() == "HTTP 404 Not Found; body: status body");
+        CHECK(nf.error().context().back().endpoint == lb.server.url());
+        auto unavailable = co_await lb.transport.async_send(lb.get("/status/503"));
+        CHECK(unavailable.error().is(errc::server_error));
+        auto any = lb.get("/status/404");
+        any.options.accept_any_status = true;
+        auto any_r = co_await lb.transport.async_send(any);
+        CHECK(any_r->status == 404);
+
+        auto injected = lb.get("/");
+        injected.headers.emplace_back("X-Evil", "a\r\nX-Other: b");
+        auto inj_r = co_await lb.transport.async_send(injected);
+        CHECK(inj_r.error().is(errc::invalid_argument));
+    }());
+}
+
+TEST_CASE("http_transport reuses one keep-alive connection for sequential requests", "[net]") {
+    loopback lb;
+    drive(lb.ioc, [&]() -> asio::awaitable<void> {
+        for (int i = 0; i < 20; ++i) {
+            auto r = co_await lb.transport.async_send(lb.get("/x"));
+            REQUIRE(r);
+        }
+    }());
+    CHECK(lb.transport.connections_opened() == 1);
+    CHECK(lb.server.connections_accepted() == 1);
+    CHECK(lb.server.requests_served() == 20);
+    CHECK(lb.transport.idle_connections() == 1);
+}
+
+TEST_CASE("http_transport pools one connection per concurrent request and serves concurrent coroutines", "[net]") {
+    loopback lb;
+    int ok = 0;
+    drive(lb.ioc, [&]() -> asio::awaitable<void> {
+        auto worker = [&](int w) -> asio::awaitable<void> {
+            for (int i = 0; i < 15; ++i) {
+                auto req = lb.get("/w");
+                req.method = "POST";
+                req.body = std::to_string(w) + ":" + std::to_string(i);
+                auto r = co_await lb.transport.async_send(req);
+                if (r && r->body == "POST /w - " + req.body) ++ok;
+            }
+        };
+        auto ex = co_await asio::this_coro::executor;
+        int finished = 0;
+        for (int w = 0; w < 6; ++w)
+            asio::co_spawn(ex, worker(w), [&](std::exception_ptr) { ++finished; });
+        while (finished < 6) co_await sleep_for(1ms);
+    }());
+    CHECK(ok == 90);
+    CHECK(lb.transport.connections_opened() <= 6);
+    CHECK(lb.transport.connections_opened() >= 2);
+    CHECK(lb.server.connections_accepted() == lb.transport.connections_opened());
+    CHECK(lb.transport.idle_connections() == lb.transport.connections_opened());
+}
+
+TEST_CASE("http_transport moves large bodies and enforces the response size limit", "[net]") {
+    loopback lb;
+    drive(lb.ioc, [&]() -> asio::awaitable<void> {
+        auto big = co_await lb.transport.async_send(lb.get("/big/8388608"));
+        REQUIRE(big);
+        CHECK(big->body.size() == 8u << 20);
+        auto up = lb.get("/up");
+        up.method = "PUT";
+        up.body.assign(4u << 20, 'u');
+        auto echoed = co_await lb.transport.async_send(up);
+        REQUIRE(echoed);
+        CHECK(echoed->body.size() == (4u << 20) + 10);
+
+        auto limited = lb.get("/big/2000000");
+        limited.options.max_response_bytes = 1'000'000;
+        auto r = co_await lb.transport.async_send(limited);
+        REQUIRE_FALSE(r);
+        CHECK(r.error().is(errc::response_too_large));
+        const auto opened = lb.transport.connections_opened();
+        auto after = co_await lb.transport.async_send(lb.get("/after"));
+        CHECK(after);  // the cut connection is not reused
+        CHECK(lb.transport.connections_opened() == opened + 1);
+    }());
+}
+
+TEST_CASE("http_server enforces request limits", "[net]") {
+    net::server_options so;
+    so.max_body_bytes = 1000;
+    loopback lb(so);
+    drive(lb.ioc, [&]() -> asio::awaitable<void> {
+        auto req = lb.get("/x");
+        req.method = "POST";
+        req.body.assign(5000, 'x');
+        auto r = co_await lb.transport.async_send(req);
+        REQUIRE_FALSE(r);
+        CHECK(r.error().is(errc::http_status));
+        CHECK(r.error().detail().find("413") != std::string::npos);
+    }());
+}
+
+TEST_CASE("http_transport streams SSE chunks as they arrive", "[net]") {
+    loopback lb;
+    drive(lb.ioc, [&]() -> asio::awaitable<void> {
+        std::string all;
+        int chunks = 0;
+        auto r = co_await lb.transport.async_send_streaming(lb.get("/sse/5"), [&](std::string_view c) -> result<void> {
+            ++chunks;
+            all.append(c);
+            return {};
+        });
+        REQUIRE(r);
+        CHECK(r->header("content-type") == std::optional<std::string_view>("text/event-stream"));
+        CHECK(chunks >= 5);  // one event per 5 ms: the client sees them separately
+        CHECK(all.find("event: tick\ndata: {\"i\":0}\n\n") == 0);
+        CHECK(all.find("data: {\"i\":4}\n\n") != std::string::npos);
+        auto after = co_await lb.transport.async_send(lb.get("/after"));
+        CHECK(after);  // the stream's connection is reusable
+        CHECK(lb.transport.connections_opened() == 1);
+
+        auto failed = co_await lb.transport.async_send_streaming(lb.get("/status/500"), [](std::string_view) -> result<void> {
+            FAIL("an error body must not reach the chunk handler");
+            return {};
+        });
+        CHECK(failed.error().is(errc::server_error));
+
+        int seen = 0;
+        auto aborted = co_await lb.transport.async_send_streaming(lb.get("/sse/50"), [&](std::string_view) -> result<void> {
+            if (++seen == 2) return fail(errc::cancelled, "consumer stopped");
+            return {};
+        });
+        CHECK(aborted.error().is(errc::cancelled));
+
+        auto quiet = lb.get("/hang");
+        quiet.options.read_timeout = 100ms;
+        auto t0 = clk::now();
+        auto silent = co_await lb.transport.async_send_streaming(quiet, [](std::string_view) -> result<void> { return {}; });
+        CHECK(silent.error().is(errc::timeout));
+        CHECK(clk::now() - t0 < 2s);
+    }());
+}
+
+TEST_CASE("http_transport fails within its deadlines: closed port, silent server", "[net]") {
+    loopback lb;
+    std::uint16_t closed_port = 0;
+    {
+        asio::ip::tcp::acceptor a(lb.ioc, asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+        closed_port = a.local_endpoint().port();
+    }  // closed: connecting is refused
+    drive(lb.ioc, [&]() -> asio::awaitable<void> {
+        policy::http_request req;
+        req.url = "http://127.0.0.1:" + std::to_string(closed_port) + "/secret/path";
+        req.options.deadline = clk::now() + 2s;
+        auto t0 = clk::now();
+        auto refused = co_await lb.transport.async_send(req);
+        REQUIRE_FALSE(refused);
+        CHECK(refused.error().is(errc::connection_failed));
+        CHECK(clk::now() - t0 < 2s);
+        CHECK(refused.error().message().find("secret") == std::string::npos);
+
+        auto hang = lb.get("/hang");
+        hang.options.deadline = clk::now() + 300ms;
+        t0 = clk::now();
+        auto dl = co_await lb.transport.async_send(hang);
+        auto took = clk::now() - t0;
+        REQUIRE_FALSE(dl);
+        CHECK(dl.error().is(errc::deadline_exceeded));
+        CHECK(took >= 250ms);
+        CHECK(took < 1500ms);
+
+        auto slow = lb.get("/hang");
+        slow.options.read_timeout = 200ms;
+        t0 = clk::now();
+        auto to = co_await lb.transport.async_send(slow);
+        took = clk::now() - t0;
+        CHECK(to.error().is(errc::timeout));
+        CHECK(to.error().detail() == "read response timed out after 200 ms");
+        CHECK(took < 1500ms);
+
+        auto tls = lb.get("/");
+        tls.url = "https://127.0.0.1:" + std::to_string(lb.server.port()) + "/";
+        tls.options.deadline = clk::now() + 2s;
+        auto t = co_await lb.transport.async_send(tls);  // a plain HTTP server cannot speak TLS
+        REQUIRE_FALSE(t);
+        CHECK((t.error().is(errc::tls_error) || t.error().is(errc::connection_closed)));
+    }());
+}
+
+TEST_CASE("http_transport replaces a keep-alive connection the server closed while idle", "[net]") {
+    net::server_options so;
+    so.idle_timeout = 100ms;
+    loopback lb(so);
+    drive(lb.ioc, [&]() -> asio::awaitable<void> {
+        auto first = co_await lb.transport.async_send(lb.get("/a"));
+        REQUIRE(first);
+        co_await sleep_for(300ms);  // the server drops the idle connection
+        auto r = co_await lb.transport.async_send(lb.get("/b"));
+        INFO((r ? std::string("ok") : r.error().message()));
+        CHECK(r);
+        CHECK(lb.transport.connections_opened() == 2);
+    }());
+}
+
+TEST_CASE("jsonrpc over http_transport: calls, errors, batches, concurrent coroutines", "[net]") {
+    loopback lb;
+    net::jsonrpc_client<http_transport> rpc(lb.transport, lb.server.url() + "/rpc");
+    int good = 0;
+    drive(lb.ioc, [&]() -> asio::awaitable<void> {
+        json::array p;
+        p.emplace_back(1);
+        p.emplace_back("two");
+        auto r = co_await rpc.call("echo", std::move(p));
+        REQUIRE(r);
+        CHECK(json::serialize(*r) == R"([1,"two"])");
+        auto nf = co_await rpc.call("nope");
+        CHECK(nf.error().is(errc::rpc_error));
+        CHECK(nf.error().detail() == "code -32601: method not found");
+
+        std::vector<net::rpc_call> calls(3);
+        calls[0].method = "echo";
+        calls[1].method = "nope";
+        calls[2].method = "echo";
+        auto b = co_await rpc.batch(std::move(calls));
+        REQUIRE(b);
+        CHECK((*b)[0]);
+        CHECK((*b)[1].error().is(errc::rpc_error));
+
+        auto ex = co_await asio::this_coro::executor;
+        int finished = 0;
+        for (int w = 0; w < 8; ++w) {
+            auto worker = [&](int id) -> asio::awaitable<void> {
+                for (int i = 0; i < 25; ++i) {
+                    json::array args;
+                    args.emplace_back(id * 1000 + i);
+                    auto v = co_await rpc.call("echo", std::move(args));
+                    if (v && v->as_array().at(0) == id * 1000 + i) ++good;
+                }
+            };
+            asio::co_spawn(ex, worker(w), [&](std::exception_ptr) { ++finished; });
+        }
+        while (finished < 8) co_await sleep_for(1ms);
+    }());
+    CHECK(good == 200);
+    CHECK(lb.transport.connections_opened() <= 8);
+}
+
+TEST_CASE("blocking facade: send() against a server on another thread", "[net]") {
+    net::io_thread server_thread;
+    auto server = http_server::start(server_thread.executor(), [](server_request r) {
+                      return server_response::text("sync " + r.target);
+                  }).value();
+    http_transport t;
+    policy::http_request req;
+    req.method = "GET";
+    req.url = server.url() + "/one";
+    for (int i = 0; i < 5; ++i) {
+        auto r = t.send(req);
+        REQUIRE(r);
+        CHECK(r->body == "sync /one");
+    }
+    CHECK(t.connections_opened() == 1);
+    CHECK(server.connections_accepted() == 1);
+
+    net::jsonrpc_client<http_transport> rpc(t, server.url());
+    auto bad = net::blocking_runner().run(rpc.call("x"));  // a text body is not JSON-RPC
+    CHECK(bad.error().is(errc::malformed_response));
+    server.stop();
+}
