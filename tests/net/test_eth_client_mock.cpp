@@ -1,0 +1,472 @@
+// chain::eth_client and chain::tx_sender against a scripted JSON-RPC node (policy mock_transport):
+// strict parsing of every method's result, node error mapping, and the sender's nonce, fee-bump,
+// idempotency and deadline logic. No Beast in this TU.
+#include <zerog/chain/tx_sender.hpp>
+#include <zerog/crypto/secp256k1_signer.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <functional>
+#include <map>
+
+using namespace zerog;
+using namespace std::chrono_literals;
+namespace json = boost::json;
+namespace asio = boost::asio;
+using policy::testing::mock_transport;
+using policy::testing::scripted_reply;
+
+namespace {
+
+const std::string node_url = "http://node.example:8545/SECRETKEY";
+const char* dev_key = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
+const std::string h32 = "0x" + std::string(64, 'a');
+const std::string addr = "0x5fbdb2315678afecb367f032d93f642f64180aa3";
+
+// A scripted node: per-method handlers; a handler returns the result, or rpc_err(...) for an error.
+struct fake_node {
+    mock_transport t;
+    std::map<std::string, std::function<json::value(const json::array&)>> on;
+    std::map<std::string, int> calls;
+    std::vector<bytes> raws;  // every eth_sendRawTransaction payload
+
+    fake_node() {
+        t.set_handler([this](const policy::http_request& r) {
+            const json::value req = json::parse(r.body);
+            const std::string method(req.at("method").as_string());
+            const json::array params = req.at("params").as_array();
+            ++calls[method];
+            if (method == "eth_sendRawTransaction") raws.push_back(*from_hex(params.at(0).as_string()));
+            json::object o;
+            o["jsonrpc"] = "2.0";
+            o["id"] = req.at("id");
+            auto it = on.find(method);
+            json::value v = it == on.end() ? json::value(nullptr) : it->second(params);
+            if (v.is_object() && v.as_object().contains("__error")) o["error"] = v.as_object().at("__error");
+            else o["result"] = std::move(v);
+            return scripted_reply::json(json::serialize(o));
+        });
+    }
+    void result(const std::string& method, json::value v) {
+        on[method] = [v](const json::array&) { return v; };
+    }
+};
+
+json::value rpc_err(std::int64_t code, std::string message, json::value data = nullptr) {
+    json::object e;
+    e["code"] = code;
+    e["message"] = std::move(message);
+    if (!data.is_null()) e["data"] = std::move(data);
+    json::object o;
+    o["__error"] = std::move(e);
+    return o;
+}
+
+json::value receipt_json(const std::string& tx, bool ok = true, std::uint64_t block = 5) {
+    return json::parse(R"({"transactionHash":")" + tx + R"(","transactionIndex":"0x0","blockHash":")" + h32 +
+                       R"(","blockNumber":")" + uint256(block).to_quantity_hex() +
+                       R"(","from":"0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266","to":")" + addr +
+                       R"(","contractAddress":null,"gasUsed":"0x5208","cumulativeGasUsed":"0x5208","effectiveGasPrice":"0x3b9aca00","status":")" +
+                       (ok ? "0x1" : "0x0") + R"(","type":"0x2","logs":[{"address":")" + addr + R"(","topics":[")" + h32 +
+                       R"("],"data":"0x01","blockNumber":"0x5","blockHash":")" + h32 + R"(","transactionHash":")" + tx +
+                       R"(","transactionIndex":"0x0","logIndex":"0x0","removed":false}]})");
+}
+
+template <class T>
+result<T> run(asio::awaitable<result<T>> op) {
+    net::blocking_runner r;
+    return r.run(std::move(op));
+}
+
+json::value js(const std::string& s) { return json::value(std::string_view(s)); }
+
+// A node good enough for the sender: chain 16602, EIP-1559, receipts for every sent hash.
+void make_chain(fake_node& n) {
+    n.result("eth_chainId", "0x40da");
+    n.result("eth_getBlockByNumber", json::parse(R"({"number":"0x5","hash":")" + h32 + R"(","parentHash":")" + h32 +
+                                                 R"(","timestamp":"0x1","gasLimit":"0x1c9c380","gasUsed":"0x0","baseFeePerGas":"0x3b9aca00"})"));
+    n.result("eth_maxPriorityFeePerGas", "0x3b9aca00");
+    n.result("eth_gasPrice", "0x77359400");
+    n.result("eth_estimateGas", "0x5208");
+    n.result("eth_getTransactionCount", "0x7");
+    n.on["eth_sendRawTransaction"] = [](const json::array& p) { return json::value(to_hex(crypto::keccak256(*from_hex(p.at(0).as_string())))); };
+    n.on["eth_getTransactionReceipt"] = [](const json::array& p) { return receipt_json(std::string(p.at(0).as_string())); };
+}
+
+using sender_t = chain::tx_sender<mock_transport, crypto::secp256k1_signer>;
+
+std::unique_ptr<sender_t> make_sender(fake_node& n, chain::tx_sender_options o = {}) {
+    if (o.chain_id == 0) o.chain_id = 16602;
+    o.poll_interval = 5ms;
+    chain::eth_client<mock_transport> c(n.t, node_url);
+    return std::make_unique<sender_t>(std::move(c), crypto::secp256k1_signer::from_hex(dev_key).value(), o);
+}
+
+chain::tx_request transfer(std::string key = {}) {
+    chain::tx_request r;
+    r.to = crypto::address::parse(addr).value();
+    r.value = 1000;
+    r.idempotency_key = std::move(key);
+    return r;
+}
+
+}  // namespace
+
+TEST_CASE("eth_client parses every method's result", "[chain]") {
+    fake_node n;
+    make_chain(n);
+    n.result("eth_blockNumber", "0x1b4");
+    n.result("eth_getBalance", "0xde0b6b3a7640000");
+    n.result("eth_call", "0x000000000000000000000000000000000000000000000000000000000000002a");
+    n.result("eth_getCode", "0x6080");
+    n.result("eth_feeHistory", json::parse(R"({"oldestBlock":"0x3","baseFeePerGas":["0x1","0x2","0x3"],"gasUsedRatio":[0.5,0],"reward":[["0x1"],["0x2"]]})"));
+    n.on["eth_getLogs"] = [](const json::array& p) {
+        CHECK(json::serialize(p) == R"([{"fromBlock":"0x1","toBlock":"latest","address":")" + addr + R"(","topics":[[")" + h32 + R"("],null]}])");
+        return json::value(receipt_json(h32).at("logs"));
+    };
+    chain::eth_client<mock_transport> c(n.t, node_url);
+    const auto who = crypto::address::parse(addr).value();
+    CHECK(*run(c.chain_id()) == 16602);
+    CHECK(*run(c.block_number()) == 436);
+    CHECK(run(c.get_balance(who))->to_decimal() == "1000000000000000000");
+    CHECK(*run(c.get_transaction_count(who)) == 7);
+    CHECK(json::parse(n.t.requests().back().body).at("params").at(1) == "pending");
+    CHECK(*run(c.gas_price()) == uint256(2'000'000'000));
+    CHECK(*run(c.max_priority_fee_per_gas()) == uint256(1'000'000'000));
+    auto fh = run(c.get_fee_history(2, chain::block_tag::latest(), {50.0}));
+    REQUIRE(fh);
+    CHECK(fh->oldest_block == 3);
+    CHECK(fh->base_fee_per_gas.size() == 3);
+    CHECK(fh->reward[1][0] == uint256(2));
+    auto head = run(c.get_block_header());
+    REQUIRE(head);
+    REQUIRE(head->has_value());
+    CHECK((*head)->base_fee_per_gas == uint256(1'000'000'000));
+    chain::call_request cr;
+    cr.to = who;
+    CHECK(*run(c.estimate_gas(cr)) == 21000);
+    CHECK(run(c.call(cr))->back() == 0x2a);
+    CHECK(*run(c.get_code(who)) == bytes{0x60, 0x80});
+    const bytes raw = {0x02, 0xc0};
+    CHECK(*run(c.send_raw_transaction(raw)) == crypto::keccak256(raw));
+    auto rc = run(c.get_transaction_receipt(from_hex_fixed<32>(h32).value()));
+    REQUIRE(rc);
+    REQUIRE(rc->has_value());
+    CHECK((*rc)->status);
+    CHECK((*rc)->type == 2);
+    CHECK((*rc)->gas_used == 21000);
+    CHECK((*rc)->logs.size() == 1);
+    CHECK((*rc)->logs[0].data == bytes{0x01});
+    chain::log_filter f;
+    f.from_block = chain::block_tag::number(1);
+    f.to_block = chain::block_tag::latest();
+    f.addresses.push_back(who);
+    f.topics.push_back(std::vector<hash256>{from_hex_fixed<32>(h32).value()});
+    f.topics.push_back(std::nullopt);
+    auto logs = run(c.get_logs(f));
+    REQUIRE(logs);
+    CHECK(logs->size() == 1);
+    n.result("eth_getTransactionReceipt", nullptr);
+    CHECK_FALSE(run(c.get_transaction_receipt(hash256{}))->has_value());
+    n.result("eth_getBlockByNumber", nullptr);
+    CHECK_FALSE(run(c.get_block_header(chain::block_tag::number(99)))->has_value());
+
+    chain::blocking_eth_client<mock_transport> sync(c);
+    CHECK(*sync.chain_id() == 16602);
+}
+
+TEST_CASE("eth_client rejects malformed results naming method and field", "[chain]") {
+    fake_node n;
+    chain::eth_client<mock_transport> c(n.t, node_url);
+    const auto who = crypto::address::parse(addr).value();
+    const auto tx = from_hex_fixed<32>(h32).value();
+    struct tc {
+        const char* method;
+        json::value bad;
+        std::function<zerog::error()> invoke;
+        const char* part;
+    };
+    auto err = [](auto r) { return r ? zerog::error() : std::move(r).error(); };
+    auto good = receipt_json(h32);
+    auto mutate = [&](const char* key, json::value v) {
+        json::value r = good;
+        if (v.is_null() && std::string(key) != "to") r.as_object().erase(key);
+        else r.as_object()[key] = v;
+        return r;
+    };
+    json::value bad_log = good;
+    bad_log.at("logs").as_array()[0].as_object()["topics"] = json::parse(R"(["0x1234"])");
+    chain::call_request cr;
+    cr.to = who;
+    const std::vector<tc> cases = {
+        {"eth_chainId", 16602, [&] { return err(run(c.chain_id())); }, "expected a hex quantity string, got number"},
+        {"eth_chainId", "40da", [&] { return err(run(c.chain_id())); }, "missing 0x prefix"},
+        {"eth_blockNumber", "0x", [&] { return err(run(c.block_number())); }, "empty hex quantity"},
+        {"eth_blockNumber", js("0x1" + std::string(20, '0')), [&] { return err(run(c.block_number())); }, "does not fit in 64 bits"},
+        {"eth_getBalance", "0xzz", [&] { return err(run(c.get_balance(who))); }, "bad character"},
+        {"eth_getBalance", nullptr, [&] { return err(run(c.get_balance(who))); }, "got null"},
+        {"eth_getTransactionCount", js("0x" + std::string(65, '1')), [&] { return err(run(c.get_transaction_count(who))); }, "wider than 256 bits"},
+        {"eth_gasPrice", true, [&] { return err(run(c.gas_price())); }, "got bool"},
+        {"eth_maxPriorityFeePerGas", json::array(), [&] { return err(run(c.max_priority_fee_per_gas())); }, "got array"},
+        {"eth_feeHistory", json::parse(R"({"oldestBlock":"0x1","baseFeePerGas":["0x1"],"gasUsedRatio":[0.5]})"),
+         [&] { return err(run(c.get_fee_history(1, chain::block_tag::latest(), {}))); }, "1 entries for 1 blocks"},
+        {"eth_feeHistory", json::parse(R"({"oldestBlock":"0x1","baseFeePerGas":["0x1","0x1"],"gasUsedRatio":[2]})"),
+         [&] { return err(run(c.get_fee_history(1, chain::block_tag::latest(), {}))); }, "outside [0, 1]"},
+        {"eth_getBlockByNumber", json::parse(R"({"number":"0x1"})"), [&] { return err(run(c.get_block_header())); }, "field \"hash\": missing"},
+        {"eth_estimateGas", "0x-1", [&] { return err(run(c.estimate_gas(cr))); }, "bad character"},
+        {"eth_call", "0x123", [&] { return err(run(c.call(cr))); }, "odd number of hex digits"},
+        {"eth_call", "abcd", [&] { return err(run(c.call(cr))); }, "missing 0x prefix"},
+        {"eth_getCode", 5, [&] { return err(run(c.get_code(who))); }, "expected hex data"},
+        {"eth_sendRawTransaction", js(h32), [&] { return err(run(c.send_raw_transaction(bytes{1}))); }, "not keccak256(raw)"},
+        {"eth_sendRawTransaction", "0x1234", [&] { return err(run(c.send_raw_transaction(bytes{1}))); }, "expected 32 bytes"},
+        {"eth_getTransactionReceipt", mutate("blockNumber", nullptr), [&] { return err(run(c.get_transaction_receipt(tx))); }, "\"blockNumber\": missing"},
+        {"eth_getTransactionReceipt", mutate("status", "0x2"), [&] { return err(run(c.get_transaction_receipt(tx))); }, "expected 0x0 or 0x1"},
+        {"eth_getTransactionReceipt", mutate("from", "0x1234"), [&] { return err(run(c.get_transaction_receipt(tx))); }, "field \"from\""},
+        {"eth_getTransactionReceipt", mutate("to", "0xF39Fd6e51aad88F6F4ce6aB8827279cffFb92266"), [&] { return err(run(c.get_transaction_receipt(tx))); }, "EIP-55"},
+        {"eth_getTransactionReceipt", bad_log, [&] { return err(run(c.get_transaction_receipt(tx))); }, "logs[0].topics[0]"},
+        {"eth_getTransactionReceipt", receipt_json("0x" + std::string(64, 'b')), [&] { return err(run(c.get_transaction_receipt(tx))); }, "receipt is for transaction"},
+        {"eth_getTransactionReceipt", "0x1", [&] { return err(run(c.get_transaction_receipt(tx))); }, "expected an object"},
+        {"eth_getLogs", json::parse(R"([{"address":"0x00"}])"), [&] { return err(run(c.get_logs({}))); }, "result[0].address"},
+        {"eth_getLogs", json::object(), [&] { return err(run(c.get_logs({}))); }, "expected an array of logs"},
+    };
+    for (const auto& t : cases) {
+        INFO(t.method << " <- " << json::serialize(t.bad));
+        n.result(t.method, t.bad);
+        const zerog::error e = t.invoke();
+        REQUIRE(e);
+        CHECK(e.is(errc::malformed_response));
+        const std::string m = e.message();
+        CHECK(m.find(t.part) != std::string::npos);
+        CHECK(m.find(std::string("decoding the result of ") + t.method) != std::string::npos);
+        CHECK(m.find("http://node.example:8545") != std::string::npos);
+        CHECK(m.find("SECRETKEY") == std::string::npos);
+    }
+}
+
+TEST_CASE("eth_client maps node error texts to error codes and decodes reverts", "[chain]") {
+    struct tc {
+        std::int64_t code;
+        const char* message;
+        errc expected;
+    };
+    const std::vector<tc> cases = {
+        {-32003, "nonce too low", errc::nonce_conflict},
+        {-32000, "nonce too high", errc::nonce_conflict},
+        {-32000, "replacement transaction underpriced", errc::underpriced},
+        {-32000, "transaction underpriced", errc::underpriced},
+        {-32000, "max fee per gas less than block base fee: address 0x.., maxFeePerGas: 1 baseFee: 7", errc::underpriced},
+        {-32003, "Insufficient funds for gas * price + value", errc::insufficient_funds},
+        {-32003, "invalid chain id for signer", errc::chain_id_mismatch},
+        {-32000, "already known", errc::already_exists},
+        {-32601, "Method not found", errc::rpc_error},
+        {-32603, "internal error", errc::server_error},
+        {3, "execution reverted", errc::reverted},
+    };
+    for (const auto& t : cases) {
+        INFO(t.message);
+        net::rpc_error_object o{t.code, t.message, nullptr};
+        const auto e = chain::map_node_error(o);
+        CHECK(e.is(t.expected));
+        if (t.expected != errc::rpc_error && t.expected != errc::server_error)
+            CHECK(e.detail().find(t.message) != std::string::npos);
+    }
+
+    fake_node n;
+    chain::eth_client<mock_transport> c(n.t, node_url);
+    codec::abi::error_registry reg;
+    REQUIRE(reg.add("TooSmall(uint256 given, uint256 minimum)"));
+    c.set_error_registry(&reg);
+    chain::call_request cr;
+    cr.to = crypto::address::parse(addr).value();
+    cr.data = bytes{1, 2, 3, 4};
+    n.result("eth_call", rpc_err(3, "execution reverted: custom error 0xe94fe3af",
+                                 "0xe94fe3af0000000000000000000000000000000000000000000000000000000000000001000000000000000000000000000000000000000000000000000000000000000a"));
+    auto r = run(c.call(cr));
+    REQUIRE_FALSE(r);
+    CHECK(r.error().is(errc::reverted));
+    CHECK(r.error().detail() == "TooSmall(given=1, minimum=10)");
+    const std::string m = r.error().message();
+    CHECK(m.find("while eth_call (to=0x5FbDB2315678afecb367f032d93F642f64180aa3, selector=0x01020304, rpc_code=3) at http://node.example:8545") !=
+          std::string::npos);
+    n.result("eth_estimateGas", rpc_err(3, "execution reverted: nope",
+                                        json::object({{"data", "0x08c379a0000000000000000000000000000000000000000000000000000000000000002000000000000000000000000000000000000000000000000000000000000000046e6f706500000000000000000000000000000000000000000000000000000000"}})));
+    auto g = run(c.estimate_gas(cr));
+    REQUIRE_FALSE(g);
+    CHECK(g.error().detail() == "nope");
+}
+
+TEST_CASE("nonce_allocator hands back, reuses and resyncs without gaps", "[chain]") {
+    chain::nonce_allocator a;
+    CHECK_FALSE(a.seeded());
+    a.seed(10);
+    a.seed(3);  // a late, lower seed never lowers the counter
+    CHECK(a.acquire() == 10);
+    CHECK(a.acquire() == 11);
+    CHECK(a.acquire() == 12);
+    CHECK_FALSE(a.release(11));  // 12 is out: 11 must be filled or reused
+    a.reuse(11);
+    CHECK(a.acquire() == 11);    // the gap first
+    CHECK(a.acquire() == 13);
+    a.reuse(12);
+    CHECK(a.release(13));        // top: returned, and the gap 12 below it collapses too
+    CHECK(a.peek_next() == 12);
+    a.reuse(11);
+    a.resync(15);                // the node says 0..14 are used
+    CHECK(a.gaps().empty());
+    CHECK(a.acquire() == 15);
+}
+
+TEST_CASE("tx_sender: wrong chain id fails before anything is estimated or sent", "[chain]") {
+    fake_node n;
+    make_chain(n);
+    n.result("eth_chainId", "0x1");
+    auto s = make_sender(n);
+    auto r = run(s->send(transfer()));
+    REQUIRE_FALSE(r);
+    CHECK(r.error().is(errc::chain_id_mismatch));
+    CHECK(r.error().detail().find("endpoint serves chain 1, expected 16602") != std::string::npos);
+    CHECK(n.calls.size() == 1);
+    CHECK(n.calls["eth_chainId"] == 1);
+    CHECK(n.raws.empty());
+}
+
+TEST_CASE("tx_sender bumps fees on underpriced and resyncs the nonce on nonce too low", "[chain]") {
+    fake_node n;
+    make_chain(n);
+    int sends = 0;
+    n.on["eth_sendRawTransaction"] = [&](const json::array& p) -> json::value {
+        ++sends;
+        if (sends == 1) return rpc_err(-32000, "replacement transaction underpriced");
+        if (sends == 2) return rpc_err(-32003, "nonce too low");
+        return json::value(to_hex(crypto::keccak256(*from_hex(p.at(0).as_string()))));
+    };
+    n.on["eth_getTransactionCount"] = [&](const json::array&) { return json::value(sends >= 2 ? "0x9" : "0x7"); };
+    auto s = make_sender(n);
+    auto r = run(s->send(transfer()));
+    REQUIRE(r);
+    REQUIRE(n.raws.size() == 3);
+    auto t0 = chain::decode_raw_transaction(n.raws[0]).value();
+    auto t1 = chain::decode_raw_transaction(n.raws[1]).value();
+    auto t2 = chain::decode_raw_transaction(n.raws[2]).value();
+    const auto& a = std::get<chain::eip1559_tx>(t0.tx);
+    const auto& b = std::get<chain::eip1559_tx>(t1.tx);
+    CHECK(a.nonce == 7);
+    CHECK(a.gas == 21000 + 4200);  // +20 % margin
+    CHECK(a.max_fee_per_gas == uint256(3'000'000'000));  // 2·baseFee + tip
+    CHECK(b.nonce == 7);
+    CHECK(b.max_fee_per_gas >= chain::bumped(a.max_fee_per_gas, 125));
+    CHECK(b.max_priority_fee_per_gas >= chain::bumped(a.max_priority_fee_per_gas, 125));
+    CHECK(std::get<chain::eip1559_tx>(t2.tx).nonce == 9);
+    CHECK(r->nonce == 9);
+    CHECK(r->tx_hash == t2.hash);
+    CHECK(s->nonces().peek_next() == 10);
+}
+
+TEST_CASE("tx_sender returns or fills a nonce that was never broadcast", "[chain]") {
+    fake_node n;
+    make_chain(n);
+    auto s = make_sender(n);
+    int sends = 0;
+    n.on["eth_sendRawTransaction"] = [&](const json::array& p) -> json::value {
+        if (++sends == 1) {
+            (void)s->nonces().acquire();  // a concurrent sender takes nonce 8 meanwhile
+            return rpc_err(-32003, "Insufficient funds for gas * price + value");
+        }
+        return json::value(to_hex(crypto::keccak256(*from_hex(p.at(0).as_string()))));
+    };
+    auto r = run(s->send(transfer()));
+    REQUIRE_FALSE(r);
+    CHECK(r.error().is(errc::insufficient_funds));
+    CHECK(r.error().message().find("nonce=7") != std::string::npos);
+    REQUIRE(n.raws.size() == 2);  // the filler
+    auto fill = chain::decode_raw_transaction(n.raws[1]).value();
+    const auto& ft = std::get<chain::eip1559_tx>(fill.tx);
+    CHECK(ft.nonce == 7);
+    CHECK(ft.to == fill.sender);
+    CHECK(ft.value.is_zero());
+    CHECK(s->nonces().gaps().empty());
+
+    // At the top the nonce is simply returned: the next send reuses it.
+    n.on["eth_sendRawTransaction"] = [](const json::array&) { return rpc_err(-32003, "insufficient funds"); };
+    const auto next = s->nonces().peek_next();
+    CHECK_FALSE(run(s->send(transfer())));
+    CHECK(s->nonces().peek_next() == next);
+}
+
+TEST_CASE("tx_sender idempotency: a retried logical transaction sends nothing new", "[chain]") {
+    fake_node n;
+    make_chain(n);
+    auto s = make_sender(n);
+    auto first = run(s->send(transfer("order-42")));
+    REQUIRE(first);
+    CHECK_FALSE(first->reused);
+    CHECK(n.raws.size() == 1);
+    auto again = run(s->send(transfer("order-42")));
+    REQUIRE(again);
+    CHECK(again->reused);
+    CHECK(again->tx_hash == first->tx_hash);
+    CHECK(n.raws.size() == 1);
+    CHECK(n.calls["eth_estimateGas"] == 1);
+    CHECK(s->store().size() == 1);
+}
+
+TEST_CASE("tx_sender reports a status-0 receipt with the reason replayed by eth_call", "[chain]") {
+    fake_node n;
+    make_chain(n);
+    n.on["eth_getTransactionReceipt"] = [](const json::array& p) { return receipt_json(std::string(p.at(0).as_string()), false, 12); };
+    n.on["eth_call"] = [](const json::array& p) {
+        CHECK(p.at(1) == "0xc");  // at the receipt's block
+        return rpc_err(3, "execution reverted: nope",
+                       "0x08c379a0000000000000000000000000000000000000000000000000000000000000002000000000000000000000000000000000000000000000000000000000000000046e6f706500000000000000000000000000000000000000000000000000000000");
+    };
+    auto s = make_sender(n);
+    auto r = run(s->send(transfer()));
+    REQUIRE_FALSE(r);
+    CHECK(r.error().is(errc::reverted));
+    CHECK(r.error().detail() == "nope");
+    CHECK(r.error().message().find("block=12") != std::string::npos);
+}
+
+TEST_CASE("tx_sender gives up at its deadline with tx_not_mined, re-broadcasting meanwhile", "[chain]") {
+    fake_node n;
+    make_chain(n);
+    n.result("eth_getTransactionReceipt", nullptr);
+    chain::tx_sender_options o;
+    o.timeout = 400ms;
+    o.rebroadcast_interval = 50ms;
+    o.bump_after = 10s;
+    auto s = make_sender(n, o);
+    const auto t0 = std::chrono::steady_clock::now();
+    auto r = run(s->send(transfer("slow")));
+    const auto took = std::chrono::steady_clock::now() - t0;
+    REQUIRE_FALSE(r);
+    CHECK(r.error().is(errc::tx_not_mined));
+    CHECK(took < 2s);
+    CHECK(n.raws.size() >= 3);  // first broadcast + re-broadcasts of the same bytes
+    CHECK(n.raws.front() == n.raws.back());
+    CHECK(r.error().message().find("key=slow") != std::string::npos);
+    // A retry of the same key first looks at the recorded hash: mined now → nothing new is sent.
+    make_chain(n);
+    const auto sent = n.raws.size();
+    auto retry = run(s->send(transfer("slow")));
+    REQUIRE(retry);
+    CHECK(retry->reused);
+    CHECK(n.raws.size() == sent);
+}
+
+TEST_CASE("tx_sender: underpriced at the fee cap fails at once and returns the nonce", "[chain]") {
+    fake_node n;
+    make_chain(n);
+    n.on["eth_sendRawTransaction"] = [](const json::array&) { return rpc_err(-32000, "transaction underpriced"); };
+    chain::tx_sender_options o;
+    o.max_fee_cap = uint256(3'000'000'000);  // exactly the first quote: no room for a bump
+    auto s = make_sender(n, o);
+    const auto t0 = std::chrono::steady_clock::now();
+    auto r = run(s->send(transfer()));
+    REQUIRE_FALSE(r);
+    CHECK(r.error().is(errc::underpriced));
+    CHECK(std::chrono::steady_clock::now() - t0 < 1s);
+    CHECK(n.raws.size() == 1);
+    CHECK(n.calls["eth_getTransactionReceipt"] == 0);
+    CHECK(s->nonces().peek_next() == 7);  // handed back: the next send uses 7 again
+}
