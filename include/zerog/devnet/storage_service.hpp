@@ -1,0 +1,142 @@
+// The emulated storage node as a running service: storage_node_core behind net::http_server, a
+// Submit-event follower (eth_getLogs polling every `poll` ms, from the node's persisted block
+// on), and a fault watcher that closes the listener in `down` mode and re-opens it on the same
+// port afterwards (connections are then really refused, as with a dead node).
+//
+// Thread safety: start/stop on the executor's thread or before it runs; everything runs on one
+// single-threaded executor (the core is not thread-safe).
+#pragma once
+
+#include <zerog/devnet/chain.hpp>
+#include <zerog/devnet/storage_node.hpp>
+#include <zerog/net/http_server.hpp>
+
+#include <boost/asio/detached.hpp>
+
+#include <memory>
+
+namespace zerog::devnet {
+
+/// Everything a storage node process needs.
+struct storage_service_config {
+    node_config node;
+    std::filesystem::path data_dir;
+    std::filesystem::path fault_file;
+    std::string rpc_url;  ///< the chain (anvil); empty: no log following (tests inject txs)
+    std::uint16_t port = 0;
+    std::chrono::milliseconds poll{100};
+};
+
+/// A running emulated storage node (see the file comment). Not copyable; stop() or destroy to end.
+class storage_service : public std::enable_shared_from_this<storage_service> {
+public:
+    /// Open the data folder, listen, start following. Errors: store load, listen errors.
+    static result<std::shared_ptr<storage_service>> start(asio::any_io_executor ex, storage_service_config cfg) {
+        auto s = std::shared_ptr<storage_service>(new storage_service(ex, std::move(cfg)));
+        ZEROG_CHECK(s->core_.open());
+        ZEROG_CHECK(s->listen());
+        s->port_ = s->server_->port();
+        if (!s->cfg_.rpc_url.empty()) asio::co_spawn(ex, follow(s), asio::detached);
+        asio::co_spawn(ex, watch_faults(s), asio::detached);
+        return s;
+    }
+    ~storage_service() { stop(); }
+
+    /// Close the listener and stop the background loops. Idempotent.
+    void stop() {
+        stopped_ = true;
+        if (server_) server_->stop();
+    }
+    std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+    std::uint16_t port() const noexcept { return port_; }
+    storage_node_core& core() noexcept { return core_; }
+    /// Last error of the log follower (empty when healthy), for diagnostics.
+    const std::string& follow_error() const noexcept { return follow_error_; }
+
+private:
+    storage_service(asio::any_io_executor ex, storage_service_config cfg)
+        : ex_(ex), cfg_(std::move(cfg)), core_(cfg_.node, cfg_.data_dir, cfg_.fault_file), port_(cfg_.port) {}
+
+    result<void> listen() {
+        net::server_options o;
+        o.port = port_;
+        o.max_body_bytes = 100u << 20;  // the node's max_request_body_size
+        std::weak_ptr<storage_service> w = weak_from_this();
+        auto h = [w](net::server_request req) -> asio::awaitable<net::server_response> {
+            auto self = w.lock();
+            if (!self) co_return net::server_response::json("{}", 503);
+            const fault_state f = self->core_.current_fault();
+            if (f.mode == "slow" && f.ms) co_await sleep_for(std::chrono::milliseconds(f.ms));
+            co_return net::server_response::json(self->core_.handle(req.body));
+        };
+        ZEROG_TRY(auto srv, net::http_server::start(ex_, std::move(h), o));
+        server_.emplace(std::move(srv));
+        return {};
+    }
+
+    static asio::awaitable<void> watch_faults(std::shared_ptr<storage_service> s) {
+        while (!s->stopped_) {
+            const bool down = s->core_.current_fault().mode == "down";
+            if (down && s->server_) {
+                s->server_->stop();
+                s->server_.reset();
+            } else if (!down && !s->server_) {
+                if (!s->listen()) { /* port busy for a moment: retry on the next tick */ }
+            }
+            co_await sleep_for(std::chrono::milliseconds(100));
+        }
+    }
+
+    static asio::awaitable<void> follow(std::shared_ptr<storage_service> s) {
+        rpc_client c(net::http_transport(), s->cfg_.rpc_url);
+        while (!s->stopped_) {
+            auto r = co_await follow_once(*s, c);
+            s->follow_error_ = r ? std::string() : r.error().message();
+            co_await sleep_for(s->cfg_.poll);
+        }
+    }
+
+    static asio::awaitable<result<void>> follow_once(storage_service& s, rpc_client& c) {
+        json::array bp;
+        bp.push_back(json::value("latest"));
+        bp.push_back(json::value(false));
+        ZEROG_CO_TRY(auto blk, co_await c.call("eth_getBlockByNumber", std::move(bp), local_request()));
+        if (!blk.is_object()) co_return fail(errc::malformed_response, "latest block is not an object");
+        ZEROG_CO_TRY(std::uint64_t number, quantity_u64(blk.get_object().at("number")));
+        node_store& st = s.core_.store();
+        if (number < st.next_block) co_return result<void>{};
+        json::object filter;
+        filter["fromBlock"] = uint256(st.next_block).to_quantity_hex();
+        filter["toBlock"] = uint256(number).to_quantity_hex();
+        filter["address"] = s.cfg_.node.flow_address;
+        json::array topics;
+        topics.push_back(json::value(submit_topic));
+        filter["topics"] = std::move(topics);
+        json::array lp;
+        lp.push_back(std::move(filter));
+        ZEROG_CO_TRY(auto logs, co_await c.call("eth_getLogs", std::move(lp), local_request()));
+        if (!logs.is_array()) co_return fail(errc::malformed_response, "eth_getLogs did not return an array");
+        for (const auto& l : logs.get_array()) {
+            const auto* o = l.if_object();
+            if (!o || !o->if_contains("data") || !o->at("data").is_string()) continue;
+            auto data = from_hex(std::string_view(o->at("data").get_string()));
+            if (!data) continue;
+            auto tx = decode_submit_log(*data);
+            if (tx) s.core_.on_tx(*tx);
+        }
+        st.next_block = number + 1;
+        if (const auto* h = blk.get_object().if_contains("hash"); h && h->is_string()) st.last_block_hash = std::string(h->get_string());
+        ZEROG_CO_CHECK(st.save());
+        co_return result<void>{};
+    }
+
+    asio::any_io_executor ex_;
+    storage_service_config cfg_;
+    storage_node_core core_;
+    std::uint16_t port_;
+    std::optional<net::http_server> server_;
+    bool stopped_ = false;
+    std::string follow_error_;
+};
+
+}  // namespace zerog::devnet

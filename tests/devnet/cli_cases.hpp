@@ -1,0 +1,198 @@
+// End-to-end test of the CLI devnet (included into test_devnet.cpp to keep one Beast TU):
+// `zerog devnet up` in a temp dir, a real Flow submission signed with our transaction code,
+// upload/download through the nodes and the indexer, CLI fault injection, then `down` and
+// checks that no process or port is left.
+#pragma once
+
+#include "devnet_test_util.hpp"
+
+#include <sys/wait.h>
+
+namespace devnet_test {
+
+/// Run a shell command; (exit code, stdout).
+inline std::pair<int, std::string> run(const std::string& cmd) {
+    std::string out;
+    FILE* p = ::popen(cmd.c_str(), "r");
+    if (!p) return {-1, out};
+    char buf[4096];
+    std::size_t n;
+    while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+    const int st = ::pclose(p);
+    return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, out};
+}
+
+inline fs::path cli_path() {
+    const char* b = std::getenv("ZEROG_BUILD_DIR");
+    return b ? fs::path(b) / "tools" / "zerog" : fs::path();
+}
+
+/// Always `devnet down` at scope exit (also when a REQUIRE throws).
+struct devnet_guard {
+    std::string down_cmd;
+    ~devnet_guard() { run(down_cmd + " > /dev/null 2>&1"); }
+};
+
+}  // namespace devnet_test
+
+TEST_CASE("CLI: devnet up, submit, upload, download, faults, down", "[devnet][cli]") {
+    const auto exe = cli_path();
+    if (exe.empty() || !fs::exists(exe)) {
+        WARN("ZEROG_BUILD_DIR/tools/zerog not found: CLI devnet test skipped");
+        return;
+    }
+    temp_dir d;
+    const fs::path dir = fs::canonical(d.path);
+    const std::string base = "'" + exe.string() + "' devnet ";
+    const std::string dir_arg = " --dir '" + dir.string() + "'";
+    devnet_guard guard{base + "down" + dir_arg};
+
+    auto [rc, out] = run(base + "up --nodes 2" + dir_arg + " 2>&1");
+    INFO(out);
+    REQUIRE(rc == 0);
+    std::ifstream in(dir / "devnet.json");
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    const json::object dn = json::parse(ss.str()).as_object();
+    for (const char* k : {"chainId", "rpc", "flow", "market", "ledger", "inference", "indexer", "nodes", "providers", "faucetKey", "pids"})
+        REQUIRE(dn.contains(k));
+    REQUIRE(dn.at("chainId").as_int64() == 16602);
+    REQUIRE(dn.at("nodes").as_array().size() == 2);
+    REQUIRE(run(base + "status" + dir_arg + " > /dev/null").first == 0);
+    REQUIRE(run(base + "up" + dir_arg + " 2> /dev/null").first == 1);  // already running: refused, nothing touched
+    REQUIRE(run(base + "status" + dir_arg + " > /dev/null").first == 0);
+    std::vector<int> pids;
+    for (const auto& kv : dn.at("pids").as_object()) pids.push_back(static_cast<int>(kv.value().as_int64()));
+    REQUIRE(pids.size() == 4);  // anvil, 2 nodes, indexer
+    const std::string rpc(dn.at("rpc").as_string()), node0(dn.at("nodes").as_array()[0].as_string()),
+        node1(dn.at("nodes").as_array()[1].as_string()), indexer(dn.at("indexer").as_string());
+
+    // A real submission on the devnet Flow, signed and sent with our own transaction code.
+    auto f = test_file::make(300000, 0, 0, 5);
+    {
+        namespace abi = zerog::codec::abi;
+        zerog::net::blocking_runner runner;
+        dv::rpc_client chain(zerog::net::http_transport(), rpc);
+        auto signer = *zerog::crypto::secp256k1_signer::from_hex(std::string(dn.at("faucetKey").as_string()));
+        auto market = *zerog::crypto::address::parse(std::string(dn.at("market").as_string()));
+        auto flow = *zerog::crypto::address::parse(std::string(dn.at("flow").as_string()));
+        auto price_ret = runner.run(dv::eth_call(chain, market, *abi::encode_call("pricePerSector()")));
+        REQUIRE(price_ret);
+        auto price = *abi::decode_as<zerog::uint256>("(uint256)", *price_ret);
+        abi::value::list nodes;
+        for (const auto& n : f.tree.submission.nodes)
+            nodes.push_back(abi::value::tuple({abi::value::bytes(zerog::byte_span(n.root)), abi::value::uint(zerog::uint256(n.height))}));
+        abi::value sub = abi::value::tuple({abi::value::tuple({abi::value::uint(zerog::uint256(f.tx.size)), abi::value::bytes(bytes{}),
+                                                               abi::value::array(nodes)}),
+                                            abi::value::addr(signer.address())});
+        auto calldata = abi::encode_call("submit(((uint256,bytes,(bytes32,uint256)[]),address))", abi::value::list{sub});
+        REQUIRE(calldata);
+        const zerog::uint256 fee = price * zerog::uint256(f.tree.fee_sectors);
+        auto nonce = runner.run(dv::pending_nonce(chain, signer.address()));
+        REQUIRE(nonce);
+        auto receipt = runner.run(dv::send_and_wait(chain, signer, 16602, *nonce, flow, *calldata, fee));
+        INFO((receipt ? std::string() : receipt.error().message()));
+        REQUIRE(receipt);
+    }
+    client c0(node0), c1(node1), ci(indexer);
+    json::value info;
+    for (int i = 0; i < 100 && !(info = c0.ok("zgs_getFileInfo", params({json::value(f.root_hex()), json::value(false)}))).is_object(); ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    REQUIRE(info.is_object());  // the node followed the Submit event (≤ 5 s)
+    const auto seq = info.at("tx").at("seq").as_int64();
+    REQUIRE(info.at("tx").at("size").as_int64() == static_cast<std::int64_t>(f.tx.size));
+    // The node's startEntryIndex is the contract's placement; proofs do not depend on it.
+    for (auto* c : {&c0, &c1}) {
+        REQUIRE(c->ok("zgs_uploadSegmentsByTxSeq", params({json::array{f.seg_json(0), f.seg_json(1)}, json::value(seq)})).is_null());
+        REQUIRE(c->ok("zgs_getFileInfo", params({json::value(f.root_hex()), json::value(true)})).at("finalized").as_bool());
+    }
+    REQUIRE(ci.ok("indexer_getFileLocations", params({json::value(f.root_hex())})).as_array().size() == 2);
+    bytes got;
+    for (std::uint64_t i = 0; i < 2; ++i) {
+        auto span = *st::data_segment(f.tree.layout, i);
+        auto b64 = c1.ok("zgs_downloadSegmentByTxSeq", params({json::value(seq), json::value(span.start_chunk), json::value(span.end_chunk)}));
+        auto part = *zerog::base64_decode(b64.as_string());
+        got.insert(got.end(), part.begin(), part.end());
+    }
+    got.resize(f.tx.size);
+    REQUIRE(got == f.data);
+
+    // Faults through the CLI, observed over JSON-RPC.
+    REQUIRE(run(base + "fault --node 0 --mode error" + dir_arg + " > /dev/null").first == 0);
+    REQUIRE(c0.err("zgs_getStatus").code == -32603);
+    REQUIRE(run(base + "fault --node 0 --mode bogus" + dir_arg + " 2> /dev/null").first == 2);
+    REQUIRE(run(base + "fault --provider 0 --mode bad-signature" + dir_arg + " > /dev/null").first == 0);
+    REQUIRE(run(base + "fault --node 0 --mode none" + dir_arg + " > /dev/null").first == 0);
+    REQUIRE(c0.ok("zgs_getStatus").is_object());
+
+    // Down: every process gone, ports closed, idempotent, nothing left matching the dir.
+    REQUIRE(run(base + "down" + dir_arg).first == 0);
+    for (int pid : pids) REQUIRE_FALSE(dv::process_alive(pid));
+    REQUIRE_FALSE(c0.raw("zgs_getStatus"));
+    REQUIRE_FALSE(client(rpc).raw("eth_chainId"));
+    auto again = run(base + "down" + dir_arg);
+    REQUIRE(again.first == 0);
+    REQUIRE(again.second.find("stopped 0") != std::string::npos);
+    REQUIRE(run(base + "status" + dir_arg + " > /dev/null").first == 1);
+    // "[x]" on the last character: the regex matches the services' command lines, not the shell's.
+    std::string pattern = dir.string();
+    pattern = pattern.substr(0, pattern.size() - 1) + "[" + pattern.back() + "]";
+    REQUIRE(run("pgrep -f '" + pattern + "'").second.empty());
+}
+
+TEST_CASE("CLI: sharded devnet (--num-shard 2)", "[devnet][cli]") {
+    const auto exe = cli_path();
+    if (exe.empty() || !fs::exists(exe)) {
+        WARN("ZEROG_BUILD_DIR/tools/zerog not found: CLI devnet test skipped");
+        return;
+    }
+    temp_dir d;
+    const std::string base = "'" + exe.string() + "' devnet ";
+    const std::string dir_arg = " --dir '" + d.path.string() + "'";
+    devnet_guard guard{base + "down" + dir_arg};
+    REQUIRE(run(base + "up --nodes 2 --num-shard 3" + dir_arg + " 2> /dev/null").first == 2);  // not a power of two
+    auto [rc, out] = run(base + "up --nodes 2 --num-shard 2 --providers 1" + dir_arg + " 2> /dev/null");
+    REQUIRE(rc == 0);
+    const auto dn = json::parse(out).as_object();
+    REQUIRE(dn.at("providers").as_array().empty());
+    for (std::int64_t i = 0; i < 2; ++i) {
+        client c(std::string(dn.at("nodes").as_array()[static_cast<std::size_t>(i)].as_string()));
+        auto sc = c.ok("zgs_getShardConfig").as_object();
+        REQUIRE(sc.at("numShard").as_int64() == 2);
+        REQUIRE(sc.at("shardId").as_int64() == i);
+    }
+    client ci(std::string(dn.at("indexer").as_string()));
+    auto sel = ci.ok("indexer_getSelectedNodes", params({json::value(1), json::value("min"), json::value(true), json::array()}));
+    REQUIRE(sel.at("trusted").as_array().size() == 2);  // both halves are needed for one replica
+    REQUIRE(ci.err("indexer_getSelectedNodes", params({json::value(2), json::value("min"), json::value(true), json::array()})).code == -32000);
+    REQUIRE(run(base + "fault --node 0" + dir_arg + " 2> /dev/null").first == 2);  // --mode missing
+    REQUIRE(run(base + "down" + dir_arg + " > /dev/null").first == 0);
+    for (const auto& kv : dn.at("pids").as_object()) REQUIRE_FALSE(dv::process_alive(static_cast<int>(kv.value().as_int64())));
+}
+
+TEST_CASE("CLI: a failed up stops what it started", "[devnet][cli]") {
+    const auto exe = cli_path();
+    if (exe.empty() || !fs::exists(exe)) {
+        WARN("ZEROG_BUILD_DIR/tools/zerog not found: CLI devnet test skipped");
+        return;
+    }
+    // A fake anvil that never listens: `up` must time out (bounded) and kill it.
+    temp_dir fx;
+    const fs::path bin = fx.path / "node_modules/@foundry-rs/anvil-linux-amd64/bin";
+    fs::create_directories(bin);
+    {
+        std::ofstream s(bin / "anvil");
+        s << "#!/bin/bash\nexec -a \"$0-fake $*\" sleep 30\n";
+    }
+    fs::permissions(bin / "anvil", fs::perms::owner_all);
+    temp_dir d;
+    const auto t0 = std::chrono::steady_clock::now();
+    auto [rc, out] = run("ZEROG_FIXTURES_DIR='" + fx.path.string() + "' '" + exe.string() + "' devnet up --dir '" + d.path.string() + "' 2>&1");
+    INFO(out);
+    REQUIRE(rc == 1);
+    REQUIRE(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(15));
+    std::string pattern = fx.path.string();
+    pattern = pattern.substr(0, pattern.size() - 1) + "[" + pattern.back() + "]";
+    REQUIRE(run("pgrep -f '" + pattern + "'").second.empty());
+    REQUIRE_FALSE(fs::exists(d.path / "devnet.json"));
+}
