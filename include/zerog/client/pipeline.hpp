@@ -1,0 +1,128 @@
+// The one place where a client composes its policies around a network operation.
+//
+// `guarded_call(policies, ctx, op)` runs `op` (a coroutine returning result<T>) in the documented
+// order (docs/architecture.md, "Composition order"), outermost first:
+//
+//   telemetry span → deadline → rate limiter → retry loop → circuit breaker → op (transport)
+//
+//   * deadline: nothing starts after `ctx.deadline`; every wait below (limiter, backoff) must end
+//     before it, otherwise the call fails now rather than sleeping past it.
+//   * rate limiter: try_acquire({user, endpoint}, cost); when refused, wait `retry_after` if that
+//     fits the deadline, else errc::rate_limited.
+//   * retry loop: after a failed attempt, `retry.next_delay(attempt, error, elapsed)`; the retry
+//     policy alone decides (it consults policy::is_retryable). Paid operations must not be retried
+//     here blindly: their op re-checks the double-payment guard itself before sending anything.
+//   * breaker: allow(endpoint) before each attempt; after it, on_success or on_failure. Only
+//     failures that say the endpoint is unhealthy (retryable classes) count as failures; a revert
+//     or a validation error proves the endpoint answered, so it counts as a success.
+//
+// Deadlines and elapsed times come from the policy set's Clock; sleeps use a real Asio timer (a
+// manual clock in tests is paired with zero or tiny scripted delays).
+#pragma once
+
+#include <zerog/client/policy_set.hpp>
+#include <zerog/core/result.hpp>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <chrono>
+#include <string>
+#include <string_view>
+
+namespace zerog::client {
+
+/// What a guarded call is about. Views must outlive the call.
+struct call_context {
+    std::string_view operation;      ///< e.g. "eth_sendRawTransaction", used in errors and telemetry
+    std::string_view endpoint;       ///< redacted origin (scheme://host:port): breaker and limiter key
+    std::string_view user;           ///< the caller identity the host application passes in ("" = anonymous)
+    policy::steady_time deadline;    ///< absolute, from the policy set's Clock
+    double cost = 1.0;               ///< rate-limiter units this call consumes
+};
+
+namespace detail {
+template <class A> struct awaitable_value;
+template <class T> struct awaitable_value<boost::asio::awaitable<T>> { using type = T; };
+
+inline boost::asio::awaitable<void> sleep_for(std::chrono::nanoseconds d) {
+    if (d <= std::chrono::nanoseconds::zero()) co_return;
+    boost::asio::steady_timer t(co_await boost::asio::this_coro::executor, d);
+    co_await t.async_wait(boost::asio::use_awaitable);
+}
+
+/// Does this failure say something about the endpoint's health?
+inline bool counts_against_endpoint(const zerog::error& e) noexcept { return policy::is_retryable(e); }
+}  // namespace detail
+
+/// Run `op` under the policies of `p` (see file comment). `op` is invoked once per attempt and
+/// must return `asio::awaitable<result<T>>`.
+template <class Policies, class Op>
+auto guarded_call(Policies& p, call_context ctx, Op op) -> decltype(op()) {
+    using result_type = typename detail::awaitable_value<decltype(op())>::type;
+    auto& clock = p.clock;
+    const auto started = clock.now();
+    auto span = p.telemetry.span_start(ctx.operation);
+    auto finish = [&](result_type r, unsigned attempts) -> result_type {
+        const double secs = std::chrono::duration<double>(clock.now() - started).count();
+        const policy::field labels[] = {{"op", ctx.operation}, {"ok", r.has_value()}};
+        p.telemetry.observe("zerog_call_seconds", secs, labels);
+        p.telemetry.count("zerog_calls_total", 1, labels);
+        if (!r) {
+            zerog::error e = std::move(r).error();
+            if (attempts > 1) e.with("attempts", std::to_string(attempts));
+            p.telemetry.span_end(span, &e);
+            if (p.telemetry.enabled(policy::log_level::warn)) {
+                const std::string msg = e.message();
+                const policy::field f[] = {{"op", ctx.operation}, {"endpoint", ctx.endpoint}, {"error", msg}};
+                p.telemetry.log(policy::log_level::warn, "call.failed", f);
+            }
+            return fail(std::move(e));
+        }
+        p.telemetry.span_end(span, nullptr);
+        return r;
+    };
+    auto failed = [&](errc code, std::string detail) {
+        return zerog::error(code, std::move(detail)).during(std::string(ctx.operation)).at(ctx.endpoint);
+    };
+
+    // rate limiter (waits only when the wait fits the deadline)
+    for (;;) {
+        const auto a = p.limiter.try_acquire(policy::limit_key{ctx.user, ctx.endpoint}, ctx.cost);
+        if (a.granted) break;
+        if (clock.now() + a.retry_after >= ctx.deadline)
+            co_return finish(fail(failed(errc::rate_limited, "rate limit reached; the next slot is after the deadline")), 0);
+        co_await detail::sleep_for(a.retry_after);
+    }
+
+    for (unsigned attempt = 1;; ++attempt) {
+        if (clock.now() >= ctx.deadline)
+            co_return finish(fail(failed(errc::deadline_exceeded, "deadline passed before attempt " + std::to_string(attempt))),
+                             attempt - 1);
+        if (auto allowed = p.breaker.allow(ctx.endpoint); !allowed)
+            co_return finish(fail(std::move(allowed).error().during(std::string(ctx.operation))), attempt - 1);
+
+        const auto t0 = clock.now();
+        result_type r = co_await op();
+        const auto latency = clock.now() - t0;
+        if (r) {
+            p.breaker.on_success(ctx.endpoint, latency);
+            co_return finish(std::move(r), attempt);
+        }
+        if (detail::counts_against_endpoint(r.error())) p.breaker.on_failure(ctx.endpoint, r.error(), latency);
+        else p.breaker.on_success(ctx.endpoint, latency);
+
+        const auto delay = p.retry.next_delay(attempt, r.error(), clock.now() - started);
+        if (!delay || clock.now() + *delay >= ctx.deadline) co_return finish(std::move(r), attempt);
+        if (p.telemetry.enabled(policy::log_level::debug)) {
+            const policy::field f[] = {{"op", ctx.operation}, {"attempt", attempt},
+                                       {"delay_ms", std::chrono::duration_cast<std::chrono::milliseconds>(*delay).count()}};
+            p.telemetry.log(policy::log_level::debug, "call.retry", f);
+        }
+        co_await detail::sleep_for(*delay);
+    }
+}
+
+}  // namespace zerog::client
