@@ -1,10 +1,13 @@
 // End-to-end test of the CLI devnet (included into test_devnet.cpp to keep one Beast TU):
 // `zerog devnet up` in a temp dir, a real Flow submission signed with our transaction code,
 // upload/download through the nodes and the indexer, CLI fault injection, then `down` and
-// checks that no process or port is left.
+// checks that no process or port is left; and the compute side: `up --providers 2`, inference
+// with the demo account right after `up`, TEE signatures, provider faults.
 #pragma once
 
 #include "devnet_test_util.hpp"
+
+#include <zerog/devnet/compute_provider.hpp>
 
 #include <sys/wait.h>
 
@@ -63,7 +66,8 @@ TEST_CASE("CLI: devnet up, submit, upload, download, faults, down", "[devnet][cl
     REQUIRE(run(base + "status" + dir_arg + " > /dev/null").first == 0);
     std::vector<int> pids;
     for (const auto& kv : dn.at("pids").as_object()) pids.push_back(static_cast<int>(kv.value().as_int64()));
-    REQUIRE(pids.size() == 4);  // anvil, 2 nodes, indexer
+    REQUIRE(pids.size() == 5);  // anvil, 2 nodes, indexer, 1 provider (the default)
+    REQUIRE(dn.at("providers").as_array().size() == 1);
     const std::string rpc(dn.at("rpc").as_string()), node0(dn.at("nodes").as_array()[0].as_string()),
         node1(dn.at("nodes").as_array()[1].as_string()), indexer(dn.at("indexer").as_string());
 
@@ -151,10 +155,11 @@ TEST_CASE("CLI: sharded devnet (--num-shard 2)", "[devnet][cli]") {
     const std::string dir_arg = " --dir '" + d.path.string() + "'";
     devnet_guard guard{base + "down" + dir_arg};
     REQUIRE(run(base + "up --nodes 2 --num-shard 3" + dir_arg + " 2> /dev/null").first == 2);  // not a power of two
+    REQUIRE(run(base + "up --providers 3" + dir_arg + " 2> /dev/null").first == 2);            // only 2 key pairs
     auto [rc, out] = run(base + "up --nodes 2 --num-shard 2 --providers 1" + dir_arg + " 2> /dev/null");
     REQUIRE(rc == 0);
     const auto dn = json::parse(out).as_object();
-    REQUIRE(dn.at("providers").as_array().empty());
+    REQUIRE(dn.at("providers").as_array().size() == 1);
     for (std::int64_t i = 0; i < 2; ++i) {
         client c(std::string(dn.at("nodes").as_array()[static_cast<std::size_t>(i)].as_string()));
         auto sc = c.ok("zgs_getShardConfig").as_object();
@@ -195,4 +200,114 @@ TEST_CASE("CLI: a failed up stops what it started", "[devnet][cli]") {
     pattern = pattern.substr(0, pattern.size() - 1) + "[" + pattern.back() + "]";
     REQUIRE(run("pgrep -f '" + pattern + "'").second.empty());
     REQUIRE_FALSE(fs::exists(d.path / "devnet.json"));
+}
+
+TEST_CASE("CLI: devnet compute providers, demo account, provider faults", "[devnet][cli][provider]") {
+    const auto exe = cli_path();
+    if (exe.empty() || !fs::exists(exe)) {
+        WARN("ZEROG_BUILD_DIR/tools/zerog not found: CLI devnet test skipped");
+        return;
+    }
+    namespace cm = zerog::compute;
+    temp_dir d;
+    const fs::path dir = fs::canonical(d.path);
+    const std::string base = "'" + exe.string() + "' devnet ";
+    const std::string dir_arg = " --dir '" + dir.string() + "'";
+    devnet_guard guard{base + "down" + dir_arg};
+
+    const auto t0 = std::chrono::steady_clock::now();
+    auto [rc, out] = run(base + "up --nodes 1 --providers 2" + dir_arg + " 2>&1");
+    const auto up_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
+    INFO(out);
+    REQUIRE(rc == 0);
+    WARN("devnet up --nodes 1 --providers 2 took " << up_ms << " ms");
+    std::ifstream in(dir / "devnet.json");
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    const json::object dn = json::parse(ss.str()).as_object();
+    const auto& providers = dn.at("providers").as_array();
+    const auto& details = dn.at("providerDetails").as_array();
+    REQUIRE(providers.size() == 2);
+    REQUIRE(details.size() == 2);
+    REQUIRE(dn.at("pids").as_object().size() == 5);  // anvil, node, indexer, 2 providers
+    for (const auto& p : providers) REQUIRE(p.as_object().size() == 3);  // what the config loader accepts
+    REQUIRE(providers[0].at("address") != providers[1].at("address"));
+    REQUIRE(std::string(details[0].at("inputPrice").as_string()) == "1000000000");
+    REQUIRE(std::string(details[0].at("outputPrice").as_string()) == "2000000000");
+    REQUIRE(fs::exists(dir / "services" / "provider-1.json"));
+
+    auto faucet = *zerog::crypto::secp256k1_signer::from_hex(std::string(dn.at("faucetKey").as_string()));
+    REQUIRE(dn.at("demoAccount").at("address").as_string() == faucet.address().to_checksum_hex());
+    zerog::net::http_transport http;
+    auto post = [&](const std::string& url, const std::string& auth, const std::string& body) {
+        zerog::policy::http_request r;
+        r.method = body.empty() ? "GET" : "POST";
+        r.url = url;
+        if (!body.empty()) r.headers.emplace_back("Content-Type", "application/json");
+        if (!auth.empty()) r.headers.emplace_back("Authorization", auth);
+        r.body = body;
+        r.options.accept_any_status = true;
+        r.options.connect_timeout = std::chrono::milliseconds(2000);
+        r.options.read_timeout = std::chrono::milliseconds(10000);
+        auto res = http.send(std::move(r));
+        INFO((res ? std::string() : res.error().message()));
+        REQUIRE(res);
+        return *res;
+    };
+    auto chat_body = [&](const json::value& model, const std::string& prompt) {
+        return json::serialize(json::object{{"model", model},
+                                            {"messages", json::array{json::object{{"role", "user"}, {"content", prompt}}}}});
+    };
+    for (std::size_t i = 0; i < 2; ++i) {
+        const auto& p = providers[i].as_object();
+        const std::string url(p.at("url").as_string());
+        const auto provider = *zerog::crypto::address::parse(std::string_view(p.at("address").as_string()));
+        const auto tee = *zerog::crypto::address::parse(std::string_view(details[i].at("teeSigner").as_string()));
+        // The demo account works right away: one token, several requests (replay "off", as the
+        // real broker), each answer signed by the provider's TEE signer over the exchanged bodies.
+        auto token = cm::make_session_token(faucet, provider, {});
+        REQUIRE(token);
+        for (const char* prompt : {"hello devnet", "second request, same token"}) {
+            const std::string body = chat_body(p.at("model"), prompt);
+            auto res = post(url + "/v1/proxy/chat/completions", token->authorization, body);
+            INFO(res.body);
+            REQUIRE(res.status == 200);
+            auto key = res.header("ZG-Res-Key");
+            REQUIRE(key);
+            auto path = cm::signature_path(*key, std::string_view(p.at("model").as_string()));
+            REQUIRE(path);
+            auto sres = post(url + *path, "", "");
+            REQUIRE(sres.status == 200);
+            auto parsed = cm::parse_signature_response(sres.body);
+            REQUIRE(parsed);
+            auto chk = cm::check_response_signature(*parsed, tee, cm::exchanged_bodies{body, res.body});
+            INFO(chk.error.message());
+            REQUIRE(chk.ok());
+        }
+    }
+
+    // Provider faults through the CLI reach the emulator (same fault file path).
+    const std::string url0(providers[0].at("url").as_string());
+    const auto p0 = *zerog::crypto::address::parse(std::string_view(providers[0].at("address").as_string()));
+    const std::string body = chat_body(providers[0].at("model"), "faulty?");
+    auto token = cm::make_session_token(faucet, p0, {});
+    REQUIRE(token);
+    REQUIRE(run(base + "fault --provider 0 --mode error" + dir_arg + " > /dev/null").first == 0);
+    auto bad = post(url0 + "/v1/proxy/chat/completions", token->authorization, body);
+    REQUIRE(bad.status == 500);
+    REQUIRE(bad.body.find("Internal Server Error") != std::string::npos);
+    REQUIRE(post(std::string(providers[1].at("url").as_string()) + "/v1/proxy/chat/completions",
+                 cm::make_session_token(faucet, *zerog::crypto::address::parse(std::string_view(providers[1].at("address").as_string())), {})->authorization,
+                 chat_body(providers[1].at("model"), "unaffected"))
+                .status == 200);
+    REQUIRE(run(base + "fault --provider 0 --mode bogus" + dir_arg + " 2> /dev/null").first == 2);
+    REQUIRE(run(base + "fault --provider 0 --mode none" + dir_arg + " > /dev/null").first == 0);
+    REQUIRE(post(url0 + "/v1/proxy/chat/completions", token->authorization, body).status == 200);
+
+    // Down stops the providers too.
+    REQUIRE(run(base + "down" + dir_arg + " > /dev/null").first == 0);
+    for (const auto& kv : dn.at("pids").as_object()) REQUIRE_FALSE(dv::process_alive(static_cast<int>(kv.value().as_int64())));
+    std::string pattern = dir.string();
+    pattern = pattern.substr(0, pattern.size() - 1) + "[" + pattern.back() + "]";
+    REQUIRE(run("pgrep -f '" + pattern + "'").second.empty());
 }

@@ -1,14 +1,17 @@
-// `zerog devnet up|down|status|fault|serve`: the local 0G devnet (storage side; the compute
-// provider emulator plugs in as another serve role, see serve_roles()).
+// `zerog devnet up|down|status|fault|serve`: the local 0G devnet (anvil + dev contracts, storage
+// nodes, an indexer and compute provider emulators; each service is a serve role, see serve_roles()).
 //
 //   up      [--dir D] [--nodes N] [--providers N] [--num-shard K] [--max-writings N]
+//           --providers: 0..2 (default 1), limited by anvil's public dev keys (a provider and a TEE
+//           key each); the faucet account is funded with every provider (demo account)
 //   down    [--dir D]                     stop every process `up` started (idempotent)
 //   status  [--dir D]                     devnet.json + liveness; exit 0 iff everything runs
 //   fault   [--dir D] (--node I | --provider I) --mode MODE [--count N] [--ms N]
-//   serve   --dir D --role node|indexer --index I        (hidden: what `up` runs per service)
+//   serve   --dir D --role node|indexer|provider --index I   (hidden: what `up` runs per service)
 // D defaults to $ZEROG_DEVNET_DIR, else .zerog/devnet.
 #include "cli.hpp"
 
+#include <zerog/devnet/compute_provider.hpp>
 #include <zerog/devnet/indexer.hpp>
 #include <zerog/devnet/orchestrator.hpp>
 #include <zerog/devnet/storage_service.hpp>
@@ -57,10 +60,13 @@ int up(const std::vector<std::string>& raw) {
     if (!check(a, "devnet up", {"dir", "nodes", "providers", "num-shard", "max-writings"}, code)) return code;
     dv::up_options o;
     o.dir = devnet_dir(a);
-    auto nodes = uint_opt(a, "nodes", 2), providers = uint_opt(a, "providers", 0), shards = uint_opt(a, "num-shard", 1),
+    auto nodes = uint_opt(a, "nodes", 2), providers = uint_opt(a, "providers", 1), shards = uint_opt(a, "num-shard", 1),
          writings = uint_opt(a, "max-writings", 16);
     if (!nodes || !providers || !shards || !writings) return zerog::cli::usage_error("devnet up", "numbers must be non-negative integers");
     if (*nodes == 0 || *nodes > 16) return zerog::cli::usage_error("devnet up", "--nodes must be 1..16");
+    if (*providers > dv::max_devnet_providers)
+        return zerog::cli::usage_error("devnet up", "--providers must be 0.." + std::to_string(dv::max_devnet_providers) +
+                                                        " (each provider needs two of anvil's public dev keys)");
     if (*shards == 0 || (*shards & (*shards - 1)) || *shards > *nodes)
         return zerog::cli::usage_error("devnet up", "--num-shard must be a power of two no larger than --nodes");
     o.nodes = *nodes;
@@ -68,8 +74,6 @@ int up(const std::vector<std::string>& raw) {
     o.num_shard = *shards;
     o.max_writings = *writings;
     o.exe = dv::self_exe();
-    if (o.providers > 0)
-        std::fprintf(stderr, "zerog devnet up: note: the compute provider emulator is not part of the devnet yet; \"providers\" stays empty\n");
     auto d = dv::devnet_up(o);
     if (!d) return zerog::cli::report("devnet up", d.error());
     std::printf("%s\n", json::serialize(*d).c_str());
@@ -161,10 +165,22 @@ int serve_indexer(const fs::path& dir, unsigned, boost::asio::io_context& ioc, s
     return 0;
 }
 
-/// The serve roles: the seam for more emulators (the compute provider adds "provider").
+int serve_provider(const fs::path& dir, unsigned index, boost::asio::io_context& ioc, std::function<void()>& on_stop) {
+    auto cfg = dv::provider_config_from_json(read_config(dir / "services" / ("provider-" + std::to_string(index) + ".json")));
+    if (!cfg) return zerog::cli::report("devnet serve", cfg.error());
+    // Blocks until the service is registered on InferenceServing (and acknowledged by the owner).
+    auto svc = dv::compute_provider::start(ioc, std::move(*cfg));
+    if (!svc) return zerog::cli::report("devnet serve", svc.error());
+    on_stop = [s = *svc] { s->stop(); };
+    std::fprintf(stderr, "compute provider %u (%s) listening on %s\n", index, (*svc)->address().to_checksum_hex().c_str(),
+                 (*svc)->url().c_str());
+    return 0;
+}
+
+/// The serve roles: the seam for more emulators.
 using serve_fn = int (*)(const fs::path&, unsigned, boost::asio::io_context&, std::function<void()>&);
 std::map<std::string, serve_fn>& serve_roles() {
-    static std::map<std::string, serve_fn> r{{"node", &serve_node}, {"indexer", &serve_indexer}};
+    static std::map<std::string, serve_fn> r{{"node", &serve_node}, {"indexer", &serve_indexer}, {"provider", &serve_provider}};
     return r;
 }
 
@@ -191,10 +207,13 @@ int serve(const std::vector<std::string>& raw) {
 
 }  // namespace
 
-ZEROG_COMMAND(reg_devnet_up, "devnet up", "devnet up [--dir D] [--nodes N] [--providers N] [--num-shard K] [--max-writings N]", up);
+ZEROG_COMMAND(reg_devnet_up, "devnet up",
+              "devnet up [--dir D] [--nodes N] [--providers N (0..2, default 1: anvil dev keys allow two)] [--num-shard K] [--max-writings N]",
+              up);
 ZEROG_COMMAND(reg_devnet_down, "devnet down", "devnet down [--dir D]", down);
 ZEROG_COMMAND(reg_devnet_status, "devnet status", "devnet status [--dir D]", status);
 ZEROG_COMMAND(reg_devnet_fault, "devnet fault",
-              "devnet fault [--dir D] (--node I | --provider I) --mode none|down|error|busy|slow|corrupt|stale|bad-signature [--count N] [--ms N]",
+              "devnet fault [--dir D] (--node I --mode none|down|error|busy|slow|corrupt|stale | --provider I --mode "
+              "none|down|error|slow|bad-signature) [--count N] [--ms N]",
               fault);
-ZEROG_COMMAND(reg_devnet_serve, "devnet serve", "devnet serve --dir D --role node|indexer --index I   (internal)", serve);
+ZEROG_COMMAND(reg_devnet_serve, "devnet serve", "devnet serve --dir D --role node|indexer|provider --index I   (internal)", serve);

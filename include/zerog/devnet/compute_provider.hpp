@@ -16,7 +16,8 @@
 //                                     the concatenated SSE frames including "data: [DONE]\n\n"
 //   GET  /v1/user/{addr}/unsettledfee {"unsettledFee":"<neuron>"} (same Authorization; we never
 //                                     settle, so it is the sum of the fees served to addr)
-//   POST /                            JSON-RPC "devnet_providerStatus" (readiness for `devnet up`)
+//   POST /                            JSON-RPC "devnet_providerStatus" = status_json() (readiness for
+//                                     `devnet up`: "method not found" until registration is done)
 //
 // Request validation, in the Go broker's order (ValidateSession, validateTokenRevocation,
 // ValidateRequestWithEstimatedFee), each refusal as {"error":"<broker text>"}:
@@ -93,21 +94,33 @@ public:
             }
         }
         asio::co_spawn(ex, watch_faults(p->weak_from_this()), asio::detached);
+        p->ready_ = true;
         co_return p;
     }
 
     /// Blocking start on an io_context that is not running yet (`zerog devnet serve`): drives it
     /// until started, then returns; the caller then runs the context.
     static result<pointer> start(asio::io_context& ioc, compute_provider_config cfg) {
-        std::optional<result<pointer>> out;
-        std::exception_ptr failure;
-        asio::co_spawn(ioc, net::detail::store_into<pointer>(out, async_start(ioc.get_executor(), std::move(cfg))),
-                       [&failure](std::exception_ptr ep) { failure = ep; });
-        while (!out && !failure)
+        // The outcome lives in shared state owned by the completion handler too, and we drive the
+        // context until that handler has run: co_spawn completes *after* store_into returns, so a
+        // handler referring to locals of this function would write into a dead frame once the
+        // caller runs the context.
+        struct outcome {
+            std::optional<result<pointer>> value;
+            std::exception_ptr failure;
+            bool done = false;
+        };
+        auto st = std::make_shared<outcome>();
+        asio::co_spawn(ioc, net::detail::store_into<pointer>(st->value, async_start(ioc.get_executor(), std::move(cfg))),
+                       [st](std::exception_ptr ep) {
+                           st->failure = ep;
+                           st->done = true;
+                       });
+        while (!st->done)
             if (ioc.run_one() == 0) break;
-        if (failure) return net::detail::from_exception(failure);
-        if (!out) return fail(errc::internal, "compute provider start did not complete");
-        return std::move(*out);
+        if (st->failure) return net::detail::from_exception(st->failure);
+        if (!st->value) return fail(errc::internal, "compute provider start did not complete");
+        return std::move(*st->value);
     }
 
     /// Start on an executor that other threads already run (tests: net::io_thread).
@@ -268,7 +281,12 @@ private:
     net::server_response status_rpc(const std::string& body) const {
         const json::object st = status_json();
         rpc_method m = [st](const json::array&) -> rpc_answer { return json::value(st); };
-        auto lookup = [&m](std::string_view name) -> const rpc_method* { return name == "devnet_providerStatus" ? &m : nullptr; };
+        // Not ready (method not found) until the service is registered and acknowledged: the
+        // listener is already open during registration, and `devnet up` must not fund or
+        // advertise a provider the chain does not know yet.
+        auto lookup = [&m, this](std::string_view name) -> const rpc_method* {
+            return name == "devnet_providerStatus" && ready_ ? &m : nullptr;
+        };
         return net::server_response::json(dispatch(body, lookup));
     }
 
@@ -520,6 +538,7 @@ private:
     std::mutex server_m_;
     std::optional<net::http_server> server_;
     std::atomic<bool> stopped_{false};
+    std::atomic<bool> ready_{false};  ///< async_start finished (registration included)
     std::atomic<std::size_t> completions_{0};
 
     mutable std::mutex m_;  // guards everything below; never held across co_await

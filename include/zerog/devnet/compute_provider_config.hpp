@@ -34,8 +34,9 @@ inline constexpr const char* anvil_dev_keys[10] = {
 
 /// Suggested keys of devnet provider `index`: provider #6 / TEE #7 for index 0, provider #8 /
 /// TEE #9 for index 1 (users in tests and docs take #1–#4, the rogue signer #5). Only two
-/// providers fit in anvil's ten keys: for index ≥ 2 the caller must supply other keys (e.g. more
-/// anvil accounts with --accounts), since one account cannot register two services.
+/// providers fit in anvil's ten keys (`max_devnet_providers` in compute_setup.hpp): index ≥ 2
+/// returns #8/#9 again, so the caller must supply other keys (one account cannot register two
+/// services).
 struct provider_keys {
     std::string provider, tee;
 };

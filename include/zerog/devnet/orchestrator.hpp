@@ -4,9 +4,9 @@
 // 127.0.0.1, a free port), compiles the dev contracts when the artefact is missing, deploys
 // Flow (+ its FixedPrice market), LedgerManager and InferenceServing from anvil account 0 with
 // our own transaction code, then starts the services of the plan (`service_spec`: storage
-// nodes, indexer; the compute provider emulator appends its own) as
-// detached processes re-running this binary as `zerog devnet serve --dir D --role R --index I`,
-// waits until each answers, and writes D/devnet.json. Every pid is recorded in D/state.json
+// nodes, indexer, compute provider emulators) as detached processes re-running this binary as
+// `zerog devnet serve --dir D --role R --index I`, waits until each answers, sets up the demo
+// compute account (compute_setup.hpp) and writes D/devnet.json. Every pid is recorded in D/state.json
 // as soon as it exists, so `down` (SIGTERM, bounded wait, SIGKILL; by pid, after checking the
 // process's command line) cleans up after a half-finished `up` too. `up` itself calls `down` on
 // any failure.
@@ -19,6 +19,7 @@
 
 #include <zerog/codec/abi.hpp>
 #include <zerog/devnet/chain.hpp>
+#include <zerog/devnet/compute_setup.hpp>
 #include <zerog/devnet/faults.hpp>
 #include <zerog/devnet/process.hpp>
 #include <zerog/net/sync.hpp>
@@ -40,7 +41,7 @@ inline constexpr std::uint64_t devnet_chain_id = 16602;
 struct up_options {
     fs::path dir;
     unsigned nodes = 2;
-    unsigned providers = 0;
+    unsigned providers = 1;  ///< compute provider emulators, 0..max_devnet_providers
     unsigned num_shard = 1;  ///< node i gets (num_shard, i % num_shard)
     unsigned max_writings = 16;
     fs::path exe;            ///< this binary (re-executed for the services)
@@ -190,12 +191,12 @@ inline asio::awaitable<result<json::object>> deploy_all(std::string rpc, tool_pa
     co_return out;
 }
 
-/// Poll `method` on `url` until it answers with a result, ≤ `until`.
-inline asio::awaitable<result<void>> wait_ready(std::string url, std::string method, std::chrono::steady_clock::time_point until) {
+/// Poll `method` on `url` until it answers with a result (returned), ≤ `until`.
+inline asio::awaitable<result<json::value>> wait_ready(std::string url, std::string method, std::chrono::steady_clock::time_point until) {
     rpc_client c(net::http_transport(), url);
     for (;;) {
         auto r = co_await c.call(method, json::array(), local_request(std::chrono::milliseconds(500)));
-        if (r) co_return result<void>{};
+        if (r) co_return std::move(*r);
         if (std::chrono::steady_clock::now() > until) co_return fail(std::move(r).error().during("waiting for " + url + " to be ready"));
         co_await sleep_for(std::chrono::milliseconds(20));
     }
@@ -213,6 +214,8 @@ inline result<void> run_compile(const tool_paths& t, const fs::path& log) {
 /// Start the devnet (see the file comment). Returns the devnet.json object.
 inline result<json::object> devnet_up(up_options o) {
     if (o.nodes == 0 || o.nodes > 16) return fail(errc::invalid_argument, "--nodes must be 1..16");
+    if (o.providers > max_devnet_providers)
+        return fail(errc::invalid_argument, "--providers must be 0.." + std::to_string(max_devnet_providers) + " (anvil dev keys)");
     if (o.num_shard == 0 || (o.num_shard & (o.num_shard - 1)) || o.num_shard > o.nodes)
         return fail(errc::invalid_argument, "--num-shard must be a power of two ≤ --nodes");
     std::error_code ec;
@@ -272,7 +275,8 @@ inline result<json::object> devnet_up(up_options o) {
         s.name = "node-" + std::to_string(i);
         s.role = "node";
         s.index = i;
-        ZEROG_TRY(s.port, free_port());
+        if (auto p = free_port()) s.port = *p;
+        else return fail_up(p.error());  // anvil runs already
         const std::string url = "http://127.0.0.1:" + std::to_string(s.port);
         s.config = json::object{{"port", s.port}, {"rpc", rpc}, {"flow", deployed->at("flow")}, {"chainId", devnet_chain_id},
                                 {"numShard", o.num_shard}, {"shardId", i % o.num_shard}, {"maxWritings", o.max_writings},
@@ -287,32 +291,86 @@ inline result<json::object> devnet_up(up_options o) {
         service_spec s;
         s.name = "indexer";
         s.role = "indexer";
-        ZEROG_TRY(s.port, free_port());
+        if (auto p = free_port()) s.port = *p;
+        else return fail_up(p.error());  // anvil runs already
         s.config = json::object{{"port", s.port}, {"nodes", indexer_nodes}};
         s.ready_method = "indexer_getShardedNodes";
         plan.push_back(std::move(s));
     }
-    // (compute provider emulator: append its service_spec entries here; --providers is accepted now)
-    for (const auto& s : plan) {
-        if (auto r = write_json_file(o.dir / "services" / (s.name + ".json"), s.config); !r) return fail_up(r.error());
-        std::vector<std::string> argv{o.exe.string(), "devnet", "serve", "--dir", o.dir.string(), "--role", s.role, "--index", std::to_string(s.index)};
-        auto pid = spawn_detached(argv, o.dir / "logs" / (s.name + ".log"));
-        if (!pid) return fail_up(pid.error());
-        if (auto r = record(s.name, *pid, o.dir.string()); !r) return fail_up(r.error());
+    const std::size_t first_provider = plan.size();
+    for (unsigned i = 0; i < o.providers; ++i) {
+        service_spec s;
+        s.name = "provider-" + std::to_string(i);
+        s.role = "provider";
+        s.index = i;
+        if (auto p = free_port()) s.port = *p;
+        else return fail_up(p.error());
+        auto cfg = provider_service_config(o.dir, i, s.port, rpc, devnet_chain_id, std::string(deployed->at("inference").as_string()),
+                                           anvil_key0);
+        if (!cfg) return fail_up(cfg.error());
+        s.config = std::move(*cfg);
+        s.ready_method = "devnet_providerStatus";
+        plan.push_back(std::move(s));
     }
+    auto launch = [&](const service_spec& s) -> result<void> {
+        ZEROG_CHECK(write_json_file(o.dir / "services" / (s.name + ".json"), s.config));
+        std::vector<std::string> argv{o.exe.string(), "devnet", "serve", "--dir", o.dir.string(), "--role", s.role, "--index", std::to_string(s.index)};
+        ZEROG_TRY(int pid, spawn_detached(argv, o.dir / "logs" / (s.name + ".log")));
+        return record(s.name, pid, o.dir.string());
+    };
     const auto until = std::chrono::steady_clock::now() + o.ready_timeout;
-    for (const auto& s : plan)
-        if (auto r = runner.run(detail::wait_ready("http://127.0.0.1:" + std::to_string(s.port), s.ready_method, until)); !r)
-            return fail_up(r.error());
+    auto ready = [&](const service_spec& s) {
+        return runner.run(detail::wait_ready("http://127.0.0.1:" + std::to_string(s.port), s.ready_method, until));
+    };
+    // Storage services and the first provider start together. Providers after the first start one
+    // at a time: each has the contract owner (key 0) acknowledge its TEE signer, and two processes
+    // reading the owner's pending nonce at once would send conflicting transactions.
+    for (std::size_t i = 0; i < plan.size() && i <= first_provider; ++i)
+        if (auto r = launch(plan[i]); !r) return fail_up(r.error());
+    std::vector<json::value> answers(plan.size());
+    for (std::size_t i = 0; i < plan.size(); ++i) {
+        if (i > first_provider)
+            if (auto r = launch(plan[i]); !r) return fail_up(r.error());
+        auto r = ready(plan[i]);
+        if (!r) return fail_up(r.error());
+        answers[i] = std::move(*r);
+    }
 
-    // 4. devnet.json
+    // 4. the demo compute account (after the providers: key 0 must be idle again)
+    json::array providers, provider_details;
+    std::vector<crypto::address> provider_addrs;
+    for (std::size_t i = first_provider; i < plan.size(); ++i) {
+        const auto* st = answers[i].if_object();
+        std::optional<crypto::address> addr;
+        if (st && st->contains("url") && st->contains("model"))
+            if (const auto* a = st->if_contains("address"); a && a->is_string())
+                if (auto p = crypto::address::parse(std::string_view(a->get_string()))) addr = *p;
+        if (!addr) return fail_up(zerog::error(errc::malformed_response, plan[i].name + ": unexpected devnet_providerStatus answer"));
+        provider_addrs.push_back(*addr);
+        // `providers` keeps the three fields the config loader accepts (config/sources.hpp refuses
+        // unknown provider fields); the full status (TEE signer, prices, …) is in providerDetails.
+        providers.push_back(json::object{{"address", st->at("address")}, {"url", st->at("url")}, {"model", st->at("model")}});
+        provider_details.push_back(*st);
+    }
+    json::object demo;
+    if (!provider_addrs.empty()) {
+        auto ledger = crypto::address::parse(std::string_view(deployed->at("ledger").as_string()));
+        auto serving = crypto::address::parse(std::string_view(deployed->at("inference").as_string()));
+        auto d = runner.run(setup_demo_account(rpc, devnet_chain_id, *ledger, *serving, std::string(anvil_key0), provider_addrs));
+        if (!d) return fail_up(d.error());
+        demo = std::move(*d);
+    }
+
+    // 5. devnet.json
     json::object d;
     d["chainId"] = devnet_chain_id;
     d["rpc"] = rpc;
     for (const char* k : {"flow", "market", "ledger", "inference"}) d[k] = deployed->at(k);
-    d["indexer"] = "http://127.0.0.1:" + std::to_string(plan.back().port);
+    d["indexer"] = "http://127.0.0.1:" + std::to_string(plan[first_provider - 1].port);
     d["nodes"] = node_urls;
-    d["providers"] = json::array();
+    d["providers"] = providers;
+    d["providerDetails"] = provider_details;
+    if (!demo.empty()) d["demoAccount"] = demo;
     d["faucetKey"] = anvil_key0;
     d["numShard"] = o.num_shard;
     d["pids"] = pids;
