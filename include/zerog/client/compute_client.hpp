@@ -1,0 +1,517 @@
+// zerog compute client: G3 inference on the 0G Compute Network (spec/compute.md §4), with
+// on-chain accounts (compute_chain.hpp), signed session tokens, verified answers, usage and cost,
+// and failover across providers.
+//
+//   zerog::compute_client c(policies, options);            // production mix (Beast transport)
+//   c.setup(3_0G deposit, {provider}, 2_0G)                // ledger + sub-account + acknowledgement
+//   auto r = c.chat(request, {{provider}});                // or c.chat_model(request, "model")
+//   r->content, r->usage, r->fee, r->verified
+//
+// One inference at one provider (`chat_at`):
+//   1. service and sub-account from the chain (cached `state_ttl`): the owner must have
+//      acknowledged the TEE signer, the sub-account must exist and be acknowledged by the user —
+//      otherwise a precise error and nothing is sent;
+//   2. fee estimate (pricing.hpp) and balance check: locked ≥ 1 0G reserve + unsettled fees (the
+//      provider's /unsettledfee read with the account, plus our spend since) + estimate, else
+//      errc::insufficient_funds and nothing is sent;
+//   3. session token from the per-provider cache (renewed before expiry; generation = the
+//      account's), or a fresh one per request (token_reuse);
+//   4. POST /v1/proxy/chat/completions under guarded_call with the attempt's deadline; streams
+//      are parsed as they arrive (compute_sse.hpp);
+//   5. auth errors naming expiry/revocation/generation → re-read the account, new token, one
+//      retry (renew_on_auth_error); a replayed-nonce refusal under token_reuse::adaptive → fresh
+//      tokens for that provider from then on, one retry;
+//   6. usage, exact fee from the service prices, cumulative spend (Persistence add_spend);
+//   7. verification: GET /v1/proxy/signature/{ZG-Res-Key}, signer = Service.teeSignerAddress,
+//      signed text recomputed from the exact request and response bytes. Failure → verified:false,
+//      and errc::verification_failed in strict mode.
+// Failover (`chat`): targets in order; any error but a bad request moves on to the next provider;
+// each attempt is bounded by per_provider_timeout and all of them by inference_timeout.
+//
+// Secrets: the key stays in the Signer; tokens travel only in the Authorization header and never
+// appear in errors, logs or results.
+// Thread safety: async methods may run concurrently (caches are guarded; the token cache is
+// thread-safe). The blocking facade (`*_sync`) serialises on a private io_context. Not movable
+// (the chain part and the token cache point into the policy set).
+#pragma once
+
+#include <zerog/client/compute_chain.hpp>
+#include <zerog/client/compute_sse.hpp>
+#include <zerog/compute/request.hpp>
+#include <zerog/crypto/secp256k1_signer.hpp>
+#include <zerog/net/http_transport.hpp>
+
+#include <map>
+
+namespace zerog::client {
+
+/// The compute client over policy set `Policies` (policy_set.hpp). See the file comment.
+template <class Policies>
+class compute_client {
+public:
+    using policies_type = Policies;
+    using signer_handle = compute::signer_ref<typename Policies::signer_type>;
+    using cache_type = compute::session_token_cache<signer_handle, typename Policies::clock_type>;
+
+    /// `make` returns the policy set by value (constructed in place: policy sets holding mutexes,
+    /// such as memory_persistence, are not movable): `[&] { return P{.signer = std::move(s)}; }`.
+    template <class Make>
+        requires std::same_as<std::invoke_result_t<Make&>, Policies>
+    compute_client(Make make, compute_client_options o)
+        : p_(make()), o_(std::move(o)), chain_(p_, o_), tokens_(signer_handle{&p_.signer}, o_.tokens, p_.clock) {}
+    compute_client(const compute_client&) = delete;
+    compute_client& operator=(const compute_client&) = delete;
+
+    Policies& policies() noexcept { return p_; }
+    const compute_client_options& options() const noexcept { return o_; }
+    compute_chain<Policies>& chain() noexcept { return chain_; }
+    cache_type& tokens() noexcept { return tokens_; }
+    crypto::address user() const { return chain_.user(); }
+
+    // ------------------------------------------------------------------ accounts
+
+    /// What `setup` did (empty vectors: nothing to do — setup is idempotent).
+    struct setup_report {
+        std::vector<std::string> steps;  ///< "addLedger 10 0G", "transferFund 0x… 2 0G", …
+        std::vector<hash256> txs;
+    };
+
+    /// Make `providers` usable: a ledger (addLedger with `deposit` when missing, depositFund when
+    /// a transfer needs more than is available), a sub-account per provider with at least
+    /// `per_provider` locked (transferFund of the difference, ≥ 1 0G the first time), and the
+    /// user's acknowledgement (acknowledgeTEESigner when not set). Refuses providers whose TEE
+    /// signer the owner has not acknowledged. Idempotent: a second run sends nothing.
+    asio::awaitable<result<setup_report>> setup(uint256 deposit, std::vector<crypto::address> providers, uint256 per_provider) {
+        setup_report rep;
+        auto done = [&rep](std::string step, const chain::tx_outcome& t) {
+            rep.steps.push_back(std::move(step));
+            rep.txs.push_back(t.tx_hash);
+        };
+        ZEROG_CO_TRY(auto led, co_await chain_.ledger());
+        if (!led) {
+            ZEROG_CO_TRY(auto t, co_await chain_.add_ledger(deposit));
+            done("addLedger " + format_token_amount(deposit) + " 0G", t);
+            ZEROG_CO_TRY(led, co_await chain_.ledger());
+            if (!led) co_return fail(errc::internal, "ledger still missing after addLedger");
+        }
+        for (const auto& prov : providers) {
+            ZEROG_CO_TRY(auto svc, co_await chain_.service(prov));
+            if (!svc.usable()) co_return fail(compute_chain<Policies>::unacknowledged_service(svc));
+            ZEROG_CO_TRY(auto acc, co_await chain_.account(prov));
+            const uint256 have = acc ? acc->locked() : uint256(0);
+            if (have < per_provider) {
+                uint256 need = per_provider - have;
+                if (!acc && need < min_first_transfer) need = min_first_transfer;
+                if (led->available < need) {
+                    const uint256 top_up = need - led->available;
+                    ZEROG_CO_TRY(auto t, co_await chain_.deposit_fund(top_up));
+                    done("depositFund " + format_token_amount(top_up) + " 0G", t);
+                }
+                ZEROG_CO_TRY(auto t, co_await chain_.transfer_fund(prov, need));
+                done("transferFund " + prov.to_checksum_hex() + " " + format_token_amount(need) + " 0G", t);
+                ZEROG_CO_TRY(led, co_await chain_.ledger());
+                if (!led) co_return fail(errc::internal, "ledger vanished during setup");
+                ZEROG_CO_TRY(acc, co_await chain_.account(prov));
+            }
+            if (!acc || !acc->acknowledged) {
+                ZEROG_CO_TRY(auto t, co_await chain_.acknowledge(prov));
+                done("acknowledgeTEESigner " + prov.to_checksum_hex(), t);
+            }
+            forget(prov);
+        }
+        co_return rep;
+    }
+
+    /// revokeAllTokens(provider), then drop the cached token and account state for it.
+    asio::awaitable<result<chain::tx_outcome>> revoke_all_tokens(crypto::address provider) {
+        auto r = co_await chain_.revoke_all_tokens(provider);
+        tokens_.invalidate(provider);
+        forget(provider);
+        co_return r;
+    }
+    /// revokeToken(provider, id) (persistent API keys), then drop the provider's cached state.
+    asio::awaitable<result<chain::tx_outcome>> revoke_token(crypto::address provider, std::uint8_t id) {
+        auto r = co_await chain_.revoke_token(provider, id);
+        tokens_.invalidate(provider);
+        forget(provider);
+        co_return r;
+    }
+
+    /// Cumulative spend booked with `provider` (Persistence policy).
+    result<uint256> spend(const crypto::address& provider) { return p_.persistence.spend(user().to_checksum_hex(), provider.to_checksum_hex()); }
+
+    // ------------------------------------------------------------------ inference
+
+    /// Inference with failover across `targets` (in order). See the file comment.
+    asio::awaitable<result<chat_result>> chat(chat_request req, std::vector<provider_target> targets) {
+        if (targets.empty()) co_return fail(errc::invalid_argument, "no provider to send the inference to");
+        if (req.messages.empty()) co_return fail(errc::invalid_argument, "chat request has no messages");
+        const auto overall = p_.clock.now() + o_.inference_timeout;
+        std::vector<std::string> failures;
+        zerog::error last;
+        for (const auto& t : targets) {
+            if (p_.clock.now() >= overall) break;
+            const auto deadline = std::min(overall, p_.clock.now() + o_.per_provider_timeout);
+            auto r = co_await chat_at(req, t, deadline);
+            if (r) {
+                r->failed_over = std::move(failures);
+                co_return r;
+            }
+            if (r.error().is(errc::invalid_argument)) co_return fail(std::move(r).error());  // the same request fails everywhere
+            failures.push_back(t.provider.to_checksum_hex() + ": " + r.error().message());
+            last = std::move(r).error();
+        }
+        if (targets.size() == 1 && last) co_return fail(std::move(last));
+        std::string all = "all " + std::to_string(targets.size()) + " providers failed: ";
+        for (std::size_t i = 0; i < failures.size(); ++i) all += (i ? "; " : "") + failures[i];
+        if (failures.size() < targets.size()) all += "; inference deadline reached before the remaining providers";
+        const errc code = !last ? errc::deadline_exceeded
+                          : last.code().category() == zerog_category() ? static_cast<errc>(last.code().value())
+                                                                         : errc::connection_failed;
+        co_return fail(zerog::error(code, std::move(all))
+                           .during("compute inference with failover"));
+    }
+
+    /// Inference with failover across every usable provider of `model`, in contract order.
+    asio::awaitable<result<chat_result>> chat_model(chat_request req, std::string model) {
+        ZEROG_CO_TRY(auto svcs, co_await chain_.services_for_model(model));
+        if (svcs.empty()) co_return fail(errc::not_found, "no acknowledged provider serves model \"" + model + "\"");
+        std::vector<provider_target> targets;
+        for (const auto& s : svcs) {
+            remember(s);
+            targets.push_back(provider_target{s.provider, {}});
+        }
+        if (!req.model) req.model = model;
+        co_return co_await chat(std::move(req), std::move(targets));
+    }
+
+    /// One inference at one provider, bounded by `deadline` (no failover).
+    asio::awaitable<result<chat_result>> chat_at(const chat_request& req, const provider_target& target, policy::steady_time deadline) {
+        auto r = co_await attempt(req, target, deadline, false);
+        if (!r) co_return fail(std::move(r).error().during("inference at provider " + target.provider.to_checksum_hex()));
+        co_return r;
+    }
+
+    // ------------------------------------------------------------------ blocking facade
+
+    result<std::vector<compute_service>> services_sync() { return run_.run(chain_.services()); }
+    result<std::vector<compute_service>> services_for_model_sync(std::string model) { return run_.run(chain_.services_for_model(std::move(model))); }
+    result<compute_service> service_sync(crypto::address p) { return run_.run(chain_.service(p)); }
+    result<std::optional<compute_ledger>> ledger_sync() { return run_.run(chain_.ledger()); }
+    result<std::optional<compute_account>> account_sync(crypto::address p) { return run_.run(chain_.account(p)); }
+    result<setup_report> setup_sync(uint256 deposit, std::vector<crypto::address> providers, uint256 per_provider) {
+        return run_.run(setup(deposit, std::move(providers), per_provider));
+    }
+    result<chain::tx_outcome> revoke_all_tokens_sync(crypto::address p) { return run_.run(revoke_all_tokens(p)); }
+    result<chat_result> chat_sync(chat_request req, std::vector<provider_target> targets) { return run_.run(chat(std::move(req), std::move(targets))); }
+    result<chat_result> chat_model_sync(chat_request req, std::string model) { return run_.run(chat_model(std::move(req), std::move(model))); }
+
+    /// The exact request body sent for `req` at a service serving `default_model`.
+    static std::string request_body(const chat_request& req, std::string_view default_model) {
+        boost::json::object o;
+        o["model"] = req.model ? *req.model : std::string(default_model);
+        boost::json::array msgs;
+        for (const auto& m : req.messages) {
+            boost::json::object jm;
+            jm["role"] = m.role;
+            jm["content"] = m.content;
+            msgs.push_back(std::move(jm));
+        }
+        o["messages"] = std::move(msgs);
+        if (req.max_tokens) o["max_tokens"] = *req.max_tokens;
+        for (const auto& kv : req.extra)
+            if (kv.key() != "model" && kv.key() != "messages" && kv.key() != "stream") o[kv.key()] = kv.value();
+        o["stream"] = req.stream;
+        if (req.stream) {
+            boost::json::object so;
+            so["include_usage"] = true;
+            o["stream_options"] = std::move(so);
+        }
+        return boost::json::serialize(o);
+    }
+
+private:
+    struct provider_state {
+        std::optional<compute_service> service;
+        policy::steady_time service_at{};
+        std::optional<compute_account> account;
+        bool account_known = false;
+        policy::steady_time account_at{};
+        uint256 unsettled;       ///< provider-reported at account_at
+        uint256 spent_since;     ///< our booking since account_at
+        bool fresh_tokens = false;  ///< provider binds nonces to requests (adaptive mode learned it)
+    };
+
+    void forget(const crypto::address& p) {
+        std::lock_guard lk(m_);
+        auto& s = state_[p.to_lower_hex()];
+        s.account_known = false;
+        s.service.reset();
+    }
+    void remember(const compute_service& svc) {
+        std::lock_guard lk(m_);
+        auto& s = state_[svc.provider.to_lower_hex()];
+        s.service = svc;
+        s.service_at = p_.clock.now();
+    }
+
+    policy::request_options http_options(policy::steady_time deadline) const {
+        policy::request_options ro;
+        ro.deadline = deadline;
+        ro.connect_timeout = o_.connect_timeout;
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - p_.clock.now());
+        ro.read_timeout = std::max(std::chrono::milliseconds(1), std::min(left, o_.per_provider_timeout));
+        ro.write_timeout = ro.read_timeout;
+        ro.accept_any_status = true;  // provider refusals are JSON we map ourselves
+        return ro;
+    }
+
+    // Service (cached) of the target.
+    asio::awaitable<result<compute_service>> service_of(const crypto::address& prov) {
+        {
+            std::lock_guard lk(m_);
+            auto& s = state_[prov.to_lower_hex()];
+            if (s.service && p_.clock.now() - s.service_at < o_.state_ttl) co_return *s.service;
+        }
+        ZEROG_CO_TRY(auto svc, co_await chain_.service(prov));
+        remember(svc);
+        co_return svc;
+    }
+
+    // Account (cached) plus the provider's unsettled fee, read together.
+    asio::awaitable<result<provider_state>> account_of(const compute_service& svc, const std::string& base, policy::steady_time deadline, bool force) {
+        {
+            std::lock_guard lk(m_);
+            auto& s = state_[svc.provider.to_lower_hex()];
+            if (!force && s.account_known && p_.clock.now() - s.account_at < o_.state_ttl) co_return s;
+        }
+        ZEROG_CO_TRY(auto acc, co_await chain_.account(svc.provider));
+        uint256 unsettled;
+        if (acc && o_.check_balance) {
+            ZEROG_CO_TRY(std::string auth, token_for(svc.provider, acc->generation, false));
+            policy::http_request q;
+            q.method = "GET";
+            q.url = base + compute::unsettled_fee_path(user());
+            q.headers.emplace_back("Authorization", std::move(auth));
+            q.options = http_options(deadline);
+            auto res = co_await exchange("compute.unsettledFee", std::move(q), deadline);
+            // The endpoint is informative: a provider without it leaves our own booking.
+            if (res && res->status == 200)
+                if (auto f = compute::parse_unsettled_fee(res->body)) unsettled = *f;
+        }
+        std::lock_guard lk(m_);
+        auto& s = state_[svc.provider.to_lower_hex()];
+        s.account = acc;
+        s.account_known = true;
+        s.account_at = p_.clock.now();
+        s.unsettled = unsettled;
+        s.spent_since = uint256(0);
+        co_return s;
+    }
+
+    result<std::string> token_for(const crypto::address& prov, std::uint64_t generation, bool fresh) {
+        if (fresh) {
+            compute::session_token_options so;
+            so.lifetime = std::min(o_.tokens.lifetime, std::chrono::milliseconds(600'000));  // one request: short-lived
+            so.generation = generation;
+            ZEROG_TRY(auto t, compute::make_session_token(signer_handle{&p_.signer}, prov, so, p_.clock));
+            return std::move(t.authorization);
+        }
+        ZEROG_TRY(auto a, tokens_.authorization(prov, generation));
+        return std::string(a);
+    }
+
+    // One HTTP exchange under the policies; `out` receives the body for streams.
+    asio::awaitable<result<policy::http_response>> exchange(std::string_view op, policy::http_request q, policy::steady_time deadline,
+                                                            chat_sse_parser* sse = nullptr) {
+        const std::string endpoint = redact_endpoint(q.url);
+        const call_context ctx{op, endpoint, o_.user_id, deadline};
+        auto op_fn = [this, &q, sse]() -> asio::awaitable<result<policy::http_response>> {
+            if (!sse) return p_.transport.async_send(q);
+            policy::chunk_handler h = [sse](std::string_view c) { return sse->feed(c); };
+            return p_.transport.async_send_streaming(q, std::move(h));
+        };
+        co_return co_await guarded_call(p_, ctx, op_fn);
+    }
+
+    static std::string provider_error_text(const policy::http_response& res, std::string_view body) {
+        boost::system::error_code ec;
+        auto v = boost::json::parse(body, ec);
+        if (!ec && v.is_object())
+            if (const auto* e = v.get_object().if_contains("error")) {
+                if (e->is_string()) return std::string(e->get_string());
+                if (e->is_object())
+                    if (const auto* m = e->get_object().if_contains("message"); m && m->is_string()) return std::string(m->get_string());
+            }
+        return "HTTP " + std::to_string(res.status) + ": " + policy::body_snippet(body, 200);
+    }
+    static zerog::error refusal(unsigned status, std::string text) {
+        errc code = errc::http_status;
+        if (status >= 500) code = errc::server_error;
+        else if (status == 429) code = errc::server_busy;
+        else if (text.rfind("insufficient balance", 0) == 0) code = errc::insufficient_funds;
+        else if (text.find("account not exist") != std::string::npos) code = errc::not_found;
+        else if (status == 401 || status == 403 || text.find("acknowledge") != std::string::npos) code = errc::unauthorized;
+        return zerog::error(code, "provider refused the request (HTTP " + std::to_string(status) + "): " + std::move(text));
+    }
+
+    asio::awaitable<result<chat_result>> attempt(const chat_request& req, const provider_target& target, policy::steady_time deadline, bool retried) {
+        const crypto::address prov = target.provider;
+        ZEROG_CO_TRY(auto svc, co_await service_of(prov));
+        if (!svc.usable()) co_return fail(compute_chain<Policies>::unacknowledged_service(svc));
+        std::string base = target.url.empty() ? svc.url : target.url;
+        while (!base.empty() && base.back() == '/') base.pop_back();
+        if (base.empty()) co_return fail(errc::invalid_argument, "provider " + prov.to_checksum_hex() + " has no URL");
+
+        ZEROG_CO_TRY(auto st, co_await account_of(svc, base, deadline, retried));
+        if (!st.account)
+            co_return fail(errc::not_found, "no sub-account with provider " + prov.to_checksum_hex() +
+                                                " (transferFund first: `zerog compute setup --provider " + prov.to_checksum_hex() + "`)");
+        if (!st.account->acknowledged)
+            co_return fail(errc::unauthorized, "this account has not acknowledged provider " + prov.to_checksum_hex() +
+                                                   " (acknowledgeTEESigner; `zerog compute setup` does it)");
+
+        chat_result out;
+        out.provider = prov;
+        out.model = req.model ? *req.model : svc.model;
+        out.request_body = request_body(req, svc.model);
+        ZEROG_CO_TRY(auto est, compute::estimate_request_fee(out.request_body, svc.prices(), o_.estimate));
+        out.estimated_fee = est.total_fee;
+        if (o_.check_balance) {
+            compute::account_balance b;
+            b.locked = st.account->locked();
+            ZEROG_CO_TRY(b.unsettled_fee, checked_add(st.unsettled, st.spent_since));
+            ZEROG_CO_CHECK(compute::check_affordable(b, est.total_fee));
+        }
+
+        const bool fresh = o_.reuse == token_reuse::per_request || (o_.reuse == token_reuse::adaptive && st.fresh_tokens);
+        ZEROG_CO_TRY(std::string auth, token_for(prov, st.account->generation, fresh));
+
+        policy::http_request q;
+        q.method = "POST";
+        q.url = base + std::string(compute::chat_completions_path);
+        q.headers.emplace_back("Content-Type", "application/json");
+        q.headers.emplace_back("Authorization", std::move(auth));
+        q.body = out.request_body;
+        q.options = http_options(deadline);
+        if (req.stream) q.headers.emplace_back("Accept", "text/event-stream");
+
+        std::optional<chat_sse_parser> sse;
+        if (req.stream) sse.emplace(req.on_delta, q.options.max_response_bytes);
+        const auto t0 = std::chrono::steady_clock::now();
+        ZEROG_CO_TRY(auto res, co_await exchange("compute.chat", std::move(q), deadline, sse ? &*sse : nullptr));
+        out.exchange_time = std::chrono::steady_clock::now() - t0;
+        out.response_body = sse ? sse->raw() : std::move(res.body);
+
+        if (res.status < 200 || res.status >= 300) {
+            std::string text = provider_error_text(res, out.response_body);
+            if (!retried && res.status == 401) {
+                if (o_.renew_on_auth_error && compute::is_stale_token_error(text)) {
+                    tokens_.invalidate(prov);
+                    co_return co_await attempt(req, target, deadline, true);
+                }
+                if (o_.reuse == token_reuse::adaptive && text.find("nonce has already been used") != std::string::npos) {
+                    {
+                        std::lock_guard lk(m_);
+                        state_[prov.to_lower_hex()].fresh_tokens = true;
+                    }
+                    co_return co_await attempt(req, target, deadline, true);
+                }
+            }
+            co_return fail(refusal(res.status, std::move(text)));
+        }
+
+        // Answer, usage and chat key.
+        std::optional<std::string_view> key_hdr = res.header(compute::res_key_header);
+        if (sse) {
+            ZEROG_CO_CHECK(sse->finish());  // dispatches an unterminated last event
+            out.content = sse->content();
+            out.finish_reason = sse->finish_reason();
+            if (!sse->usage()) co_return fail(errc::malformed_response, "stream ended without usage");
+            out.usage = *sse->usage();
+            auto key = compute::chat_key_of(key_hdr, "{\"id\":" + boost::json::serialize(boost::json::value(sse->first_id())) + "}");
+            if (key) out.chat_id = std::move(*key);
+        } else {
+            boost::system::error_code ec;
+            auto v = boost::json::parse(out.response_body, ec);
+            if (ec || !v.is_object()) co_return fail(errc::malformed_response, "completion is not a JSON object");
+            const auto& o = v.get_object();
+            if (const auto* ch = o.if_contains("choices"); ch && ch->is_array() && !ch->get_array().empty() && ch->get_array()[0].is_object()) {
+                const auto& c0 = ch->get_array()[0].get_object();
+                if (const auto* m = c0.if_contains("message"); m && m->is_object())
+                    if (const auto* t = m->get_object().if_contains("content"); t && t->is_string()) out.content = std::string(t->get_string());
+                if (const auto* f = c0.if_contains("finish_reason"); f && f->is_string()) out.finish_reason = std::string(f->get_string());
+            }
+            ZEROG_CO_TRY(out.usage, compute::parse_usage(out.response_body));
+            auto key = compute::chat_key_of(key_hdr, out.response_body);
+            if (key) out.chat_id = std::move(*key);
+        }
+
+        // Cost: exact, booked before verification (the provider bills either way).
+        ZEROG_CO_TRY(out.fee, compute::fee_for(out.usage, svc.prices()));
+        ZEROG_CO_CHECK(p_.persistence.add_spend(user().to_checksum_hex(), prov.to_checksum_hex(), out.fee));
+        {
+            std::lock_guard lk(m_);
+            auto& s = state_[prov.to_lower_hex()];
+            if (auto sum = checked_add(s.spent_since, out.fee)) s.spent_since = *sum;
+        }
+
+        if (o_.verify != verification::off) {
+            auto v = co_await verify(svc, base, out, deadline);
+            if (!v) {
+                out.verified = false;
+                out.verification_error = v.error().message();
+                if (o_.verify == verification::strict) co_return fail(std::move(v).error());
+            } else {
+                out.verified = true;
+            }
+        }
+        co_return out;
+    }
+
+    // Fetch the TEE signature of `out.chat_id` and check it against the service's TEE signer
+    // and the exact bodies exchanged. Sets out.verdict when a signature was checked.
+    asio::awaitable<result<void>> verify(const compute_service& svc, const std::string& base, chat_result& out, policy::steady_time deadline) {
+        if (out.chat_id.empty()) co_return fail(errc::verification_failed, "response carries no chat key (ZG-Res-Key) to verify");
+        ZEROG_CO_TRY(std::string path, compute::signature_path(out.chat_id, svc.model));
+        policy::http_request q;
+        q.method = "GET";
+        q.url = base + path;
+        q.options = http_options(deadline);
+        q.options.accept_any_status = false;
+        ZEROG_CO_TRY(auto res, co_await exchange("compute.signature", std::move(q), deadline));
+        ZEROG_CO_TRY(auto sig, compute::parse_signature_response(res.body));
+        const compute::exchanged_bodies bodies{out.request_body, out.response_body};
+        auto chk = compute::check_response_signature(sig, svc.tee_signer, bodies);
+        out.verdict = chk.verdict;
+        if (!chk.ok()) co_return fail(std::move(chk.error));
+        co_return result<void>{};
+    }
+
+    Policies p_;
+    compute_client_options o_;
+    compute_chain<Policies> chain_;
+    cache_type tokens_;
+    std::mutex m_;
+    std::map<std::string, provider_state> state_;  // by lower-case hex address
+    net::blocking_runner run_;
+};
+
+/// Production policy mix: Beast transport, libsecp256k1 signer, in-memory spend book.
+using compute_policies = policy_set<net::http_transport, crypto::secp256k1_signer, policy::no_retry, policy::no_breaker,
+                                    policy::no_limit, policy::memory_persistence>;
+
+namespace testing {
+/// Unit-test mix: scripted transport, real signer (tokens must verify), mocks elsewhere.
+using compute_test_policies =
+    policy_set<policy::testing::mock_transport, crypto::secp256k1_signer, policy::no_retry, policy::testing::mock_breaker,
+               policy::testing::mock_limiter, policy::testing::mock_persistence>;
+using mock_compute_client = compute_client<compute_test_policies>;
+}  // namespace testing
+
+}  // namespace zerog::client
+
+namespace zerog {
+/// The compute client with the production policy mix.
+using compute_client = client::compute_client<client::compute_policies>;
+}  // namespace zerog

@@ -1,0 +1,208 @@
+// `zerog compute setup`, `zerog compute services` and `zerog infer`: the compute client
+// (include/zerog/client/compute_client.hpp) from the command line.
+//
+// The key comes from ZG_PRIVATE_KEY / ZG_KEYSTORE (config/secrets.hpp); on the devnet profile it
+// defaults to devnet.json's faucetKey (a public anvil key) when neither is set. Neither the key
+// nor a session token is ever printed. Amounts are 0G decimals parsed exactly ("2.5" = 2.5·10^18
+// neuron). All Beast instantiation of the compute client in the CLI lives in this TU.
+#include "cli.hpp"
+
+#include <zerog/client/compute_client.hpp>
+#include <zerog/config/load.hpp>
+#include <zerog/config/secrets.hpp>
+#include <zerog/crypto/secure_memory.hpp>
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+namespace {
+
+using namespace zerog;
+
+struct loaded {
+    config::configuration cfg;
+    std::unique_ptr<zerog::compute_client> client;
+};
+
+/// Configuration + signer + client. Errors are reported by the caller.
+result<loaded> open_client(const cli::args& a, bool need_key) {
+    config::load_options opt;
+    opt.env = config::environment::from_process();
+    if (auto p = a.get("profile")) {
+        ZEROG_TRY(auto n, config::parse_network(*p));
+        opt.explicit_values.profile = config::setting<config::network>{n, config::value_source::cli()};
+    }
+    ZEROG_TRY(auto cfg, config::load(opt));
+    ZEROG_TRY(auto key, config::load_signing_key(opt.env, cfg.profile.value));
+    std::optional<crypto::private_key> pk;
+    if (key) {
+        pk.emplace(std::move(key->key));
+    } else if (cfg.profile.value == config::network::devnet && cfg.devnet_faucet_key) {
+        ZEROG_TRY(auto copy, crypto::private_key::from_bytes(cfg.devnet_faucet_key->unsafe_bytes()));
+        pk.emplace(std::move(copy));
+    } else if (need_key) {
+        return fail(errc::not_found, "no signing key: set ZG_PRIVATE_KEY or ZG_KEYSTORE");
+    }
+    if (!pk) {  // read-only use without a key: a throwaway key that never signs anything sent
+        crypto::wiped_array<32> seed;
+        for (;;) {
+            crypto::random_bytes(std::span<byte>(seed.data(), 32));
+            if (auto k = crypto::private_key::from_bytes(byte_span(seed.data(), 32))) { pk.emplace(std::move(*k)); break; }
+        }
+    }
+    client::compute_client_options o;
+    if (cfg.rpc_urls.value.empty()) return fail(errc::invalid_argument, "no RPC URL configured");
+    o.rpc_url = cfg.rpc_urls.value.front();
+    o.chain_id = cfg.chain_id.value;
+    ZEROG_TRY(o.ledger, crypto::address::parse(cfg.contracts.ledger.value));
+    ZEROG_TRY(o.inference, crypto::address::parse(cfg.contracts.inference.value));
+    o.rpc_timeout = cfg.timeouts.rpc.value;
+    o.inference_timeout = cfg.timeouts.inference.value;
+    o.tx_timeout = cfg.timeouts.finality.value;
+    auto make = [&pk] { return client::compute_policies{.signer = crypto::secp256k1_signer(std::move(*pk))}; };
+    loaded out{std::move(cfg), std::make_unique<zerog::compute_client>(make, std::move(o))};
+    return out;
+}
+
+int print_error(std::string_view cmd, bool as_json, const zerog::error& e) {
+    if (!as_json) return cli::report(cmd, e);
+    boost::json::object err;
+    err["message"] = e.message();
+    err["code"] = e.code().message();
+    boost::json::object o;
+    o["error"] = std::move(err);
+    std::printf("%s\n", boost::json::serialize(o).c_str());
+    return 1;
+}
+
+int setup(const std::vector<std::string>& raw) {
+    constexpr const char* cmd = "compute setup";
+    cli::args a(raw, {"json"});
+    if (!a.errors().empty()) return cli::usage_error(cmd, a.errors().front());
+    if (auto u = a.unknown({"profile", "deposit", "provider", "per-provider", "json"}); !u.empty()) return cli::usage_error(cmd, "unknown option " + u.front());
+    auto dep = a.get("deposit");
+    if (!dep) return cli::usage_error(cmd, "--deposit AMOUNT (0G) is required");
+    auto deposit = parse_token_amount(*dep);
+    if (!deposit) return cli::usage_error(cmd, "--deposit: " + deposit.error().detail());
+    uint256 per = uint256(2) * client::one_0g;  // 1 0G reserve the provider keeps + 1 0G to spend
+    if (auto pp = a.get("per-provider")) {
+        auto v = parse_token_amount(*pp);
+        if (!v) return cli::usage_error(cmd, "--per-provider: " + v.error().detail());
+        per = *v;
+    }
+    auto c = open_client(a, true);
+    if (!c) return print_error(cmd, a.has("json"), c.error());
+    std::vector<crypto::address> providers;
+    if (auto p = a.get("provider")) {
+        auto addr = crypto::address::parse(*p);
+        if (!addr) return cli::usage_error(cmd, "--provider: " + addr.error().message());
+        providers.push_back(*addr);
+    } else {
+        for (const auto& e : c->cfg.providers.value)
+            if (auto addr = crypto::address::parse(e.address)) providers.push_back(*addr);
+        if (providers.empty()) return cli::usage_error(cmd, "no --provider given and none configured");
+    }
+    auto rep = c->client->setup_sync(*deposit, providers, per);
+    if (!rep) return print_error(cmd, a.has("json"), rep.error());
+    if (a.has("json")) {
+        boost::json::array steps, txs;
+        for (auto& s : rep->steps) steps.push_back(boost::json::value(s));
+        for (auto& t : rep->txs) txs.push_back(boost::json::value(to_hex(t)));
+        boost::json::object o{{"user", c->client->user().to_checksum_hex()}, {"steps", std::move(steps)}, {"txs", std::move(txs)}};
+        std::printf("%s\n", boost::json::serialize(o).c_str());
+    } else {
+        if (rep->steps.empty()) std::printf("already set up: nothing to do\n");
+        for (std::size_t i = 0; i < rep->steps.size(); ++i) std::printf("%s  tx %s\n", rep->steps[i].c_str(), to_hex(rep->txs[i]).c_str());
+    }
+    return 0;
+}
+
+int services(const std::vector<std::string>& raw) {
+    constexpr const char* cmd = "compute services";
+    cli::args a(raw, {"json"});
+    if (!a.errors().empty()) return cli::usage_error(cmd, a.errors().front());
+    if (auto u = a.unknown({"profile", "json", "model"}); !u.empty()) return cli::usage_error(cmd, "unknown option " + u.front());
+    auto c = open_client(a, false);
+    if (!c) return print_error(cmd, a.has("json"), c.error());
+    auto all = c->client->services_sync();
+    if (!all) return print_error(cmd, a.has("json"), all.error());
+    const std::string model = a.get("model").value_or("");
+    boost::json::array out;
+    for (const auto& s : *all) {
+        if (!model.empty() && s.model != model) continue;
+        if (a.has("json")) out.push_back(client::to_json(s));
+        else
+            std::printf("%s  %-24s %s  in %s out %s neuron/token  %s\n", s.provider.to_checksum_hex().c_str(), s.model.c_str(), s.url.c_str(),
+                        s.input_price.to_decimal().c_str(), s.output_price.to_decimal().c_str(),
+                        s.usable() ? "acknowledged" : "NOT acknowledged by the owner");
+    }
+    if (a.has("json")) std::printf("%s\n", boost::json::serialize(out).c_str());
+    return 0;
+}
+
+int infer(const std::vector<std::string>& raw) {
+    constexpr const char* cmd = "infer";
+    cli::args a(raw, {"json", "stream"});
+    if (!a.errors().empty()) return cli::usage_error(cmd, a.errors().front());
+    if (auto u = a.unknown({"profile", "provider", "model", "prompt", "stream", "json", "max-tokens"}); !u.empty())
+        return cli::usage_error(cmd, "unknown option " + u.front());
+    auto prompt = a.get("prompt");
+    if (!prompt || prompt->empty()) return cli::usage_error(cmd, "--prompt TEXT is required");
+    if (a.has("provider") && a.has("model")) return cli::usage_error(cmd, "give --provider or --model, not both");
+    client::chat_request req;
+    req.messages.push_back({"user", *prompt});
+    req.stream = a.has("stream");
+    if (auto m = a.get("max-tokens")) {
+        try {
+            req.max_tokens = std::stoull(*m);
+        } catch (...) {
+            return cli::usage_error(cmd, "--max-tokens must be a non-negative integer");
+        }
+    }
+    const bool as_json = a.has("json");
+    if (req.stream && !as_json) req.on_delta = [](std::string_view d) {
+        std::fwrite(d.data(), 1, d.size(), stdout);
+        std::fflush(stdout);
+    };
+    auto c = open_client(a, true);
+    if (!c) return print_error(cmd, as_json, c.error());
+    result<client::chat_result> r = fail(errc::internal, "no inference ran");
+    if (auto p = a.get("provider")) {
+        auto addr = crypto::address::parse(*p);
+        if (!addr) return cli::usage_error(cmd, "--provider: " + addr.error().message());
+        std::vector<client::provider_target> t;
+        t.push_back(client::provider_target{*addr, {}});
+        r = c->client->chat_sync(std::move(req), std::move(t));
+    } else if (auto m = a.get("model")) {
+        r = c->client->chat_model_sync(std::move(req), *m);
+    } else {
+        // Configured providers in failover order (their URLs override the chain's when set).
+        std::vector<client::provider_target> t;
+        for (const auto& e : c->cfg.providers.value)
+            if (auto addr = crypto::address::parse(e.address)) t.push_back(client::provider_target{*addr, e.url});
+        if (t.empty()) return cli::usage_error(cmd, "give --provider or --model (no providers configured)");
+        r = c->client->chat_sync(std::move(req), std::move(t));
+    }
+    if (!r) return print_error(cmd, as_json, r.error());
+    if (as_json) {
+        std::printf("%s\n", boost::json::serialize(client::to_json(*r)).c_str());
+    } else {
+        if (!a.has("stream")) std::printf("%s", r->content.c_str());
+        std::printf("\n-- provider %s, model %s, tokens %llu+%llu, fee %s neuron, verified %s\n", r->provider.to_checksum_hex().c_str(),
+                    r->model.c_str(), static_cast<unsigned long long>(r->usage.prompt_tokens),
+                    static_cast<unsigned long long>(r->usage.completion_tokens), r->fee.to_decimal().c_str(), r->verified ? "yes" : "no");
+    }
+    return 0;
+}
+
+}  // namespace
+
+ZEROG_COMMAND(reg_compute_setup, "compute setup",
+              "compute setup --deposit AMOUNT [--provider ADDR] [--per-provider AMOUNT] [--profile P] [--json]   (ledger, funding, "
+              "acknowledgement; idempotent)",
+              setup);
+ZEROG_COMMAND(reg_compute_services, "compute services", "compute services [--profile P] [--model M] [--json]", services);
+ZEROG_COMMAND(reg_infer, "infer",
+              "infer [--profile P] [--provider ADDR | --model M] --prompt TEXT [--stream] [--max-tokens N] [--json]   (verified inference)",
+              infer);
