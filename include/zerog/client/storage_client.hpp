@@ -1,0 +1,282 @@
+// zerog::client::storage_client: validated, verified 0G Storage upload and download.
+//
+//   upload_async(path)        validate (before anything is paid) → select nodes for the replica
+//                             count → root + submission in one pass → existence check → fee →
+//                             submit once (double-payment guard) → log sync → segment upload →
+//                             finality → verification (storage_upload.hpp)
+//   download_async(root,out)  locate → parallel fetch with per-segment proofs and fail-over →
+//                             temp file → final root check → atomic rename (storage_download.hpp)
+//   verify_async(root)        finality on the nodes + sampled segments verified against the root
+// Each has a blocking facade (`upload`, `download`, `verify`) over net::blocking_runner.
+//
+// Every network call goes through client::guarded_call (telemetry → deadline → limiter → retry →
+// breaker) with a deadline that never exceeds the operation's own (upload/download/finality
+// timeouts); every wait and poll loop is bounded by it. Node answers are matched on the §7.3
+// substrings ("already uploaded…" = success, "too many data writing" = back off).
+//
+// Never paying twice: before a transaction is signed the submission (root, network, fee, state)
+// is written to the Persistence policy; every retry and re-run consults it and the nodes first,
+// and the transaction goes through chain::tx_sender with the idempotency key
+// "zerog-storage:<chainId>:<flow>:<root>", which resumes rather than re-sends.
+//
+// Thread safety: one operation at a time per client from the blocking facade (the runner
+// serialises); the async API may run several operations concurrently on one single-threaded
+// executor. The client must outlive its coroutines and is neither copyable nor movable.
+#pragma once
+
+#include <zerog/chain/tx_sender.hpp>
+#include <zerog/client/pipeline.hpp>
+#include <zerog/client/storage_common.hpp>
+#include <zerog/net/co_try.hpp>
+#include <zerog/net/jsonrpc.hpp>
+#include <zerog/net/sync.hpp>
+#include <zerog/storage/file_tree.hpp>
+#include <zerog/storage/segment_proof.hpp>
+#include <zerog/storage/upload_layout.hpp>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <filesystem>
+#include <memory>
+
+namespace zerog::client {
+
+namespace asio = boost::asio;
+
+namespace storage_detail {
+/// A non-owning Signer over the policy set's signer (tx_sender takes its signer by value; keys
+/// are move-only and must not be duplicated).
+template <class S>
+struct signer_ref {
+    const S* s = nullptr;
+    crypto::address address() const { return s->address(); }
+    result<crypto::signature> sign_digest(const hash256& d) const { return s->sign_digest(d); }
+};
+
+/// Run `n` copies of `worker(i)` on the current executor and wait for all of them.
+template <class Worker>
+asio::awaitable<void> run_workers(std::size_t n, Worker worker) {
+    auto ex = co_await asio::this_coro::executor;
+    auto left = std::make_shared<std::size_t>(n);
+    auto done = std::make_shared<asio::steady_timer>(ex, asio::steady_timer::time_point::max());
+    for (std::size_t i = 0; i < n; ++i)
+        asio::co_spawn(ex, worker(i), [left, done](std::exception_ptr) {
+            if (--*left == 0) done->cancel();
+        });
+    while (*left > 0) co_await done->async_wait(asio::as_tuple(asio::use_awaitable));
+}
+}  // namespace storage_detail
+
+/// A storage node as the client sees it.
+struct storage_node {
+    std::string url;
+    shard_config shard;
+};
+
+/// See the file comment. `Policies` is a client::policy_set.
+template <class Policies>
+class storage_client {
+public:
+    using transport_type = typename Policies::transport_type;
+    using signer_type = typename Policies::signer_type;
+    using sender_type = chain::tx_sender<transport_type, storage_detail::signer_ref<signer_type>>;
+
+    /// From a policy set (movable policy sets only).
+    storage_client(Policies p, storage_client_options o)
+        requires std::is_move_constructible_v<Policies>
+        : p_(std::move(p)), o_(std::move(o)) { init(); }
+    /// From a factory returning the policy set by value: for policy sets that cannot move
+    /// (memory_persistence holds a mutex); guaranteed copy elision builds it in place.
+    template <class Make>
+        requires std::is_invocable_r_v<Policies, Make>
+    storage_client(storage_client_options o, Make make) : p_(make()), o_(std::move(o)) { init(); }
+
+private:
+    void init() {
+        o_.segments_per_call = std::clamp(o_.segments_per_call, 1u, 10u);
+        o_.parallel = std::max(1u, o_.parallel);
+        if (!o_.rpc_urls.empty()) {
+            chain::tx_sender_options so;
+            so.chain_id = o_.chain_id;
+            so.timeout = o_.finality_timeout;
+            sender_ = std::make_unique<sender_type>(chain::eth_client<transport_type>(p_.transport, o_.rpc_urls.front()),
+                                                    storage_detail::signer_ref<signer_type>{&p_.signer}, so);
+        }
+    }
+
+public:
+    storage_client(const storage_client&) = delete;
+    storage_client& operator=(const storage_client&) = delete;
+
+    /// Progress callback (hashing, uploading, downloading bytes). Set before an operation.
+    void on_progress(progress_fn f) { progress_ = std::move(f); }
+
+    asio::awaitable<result<upload_result>> upload_async(std::string path, upload_options opt = {});
+    asio::awaitable<result<download_result>> download_async(hash256 root, std::string out, download_options opt = {});
+    asio::awaitable<result<verify_result>> verify_async(hash256 root);
+
+    result<upload_result> upload(std::string path, upload_options opt = {}) { return runner_.run(upload_async(std::move(path), std::move(opt))); }
+    result<download_result> download(hash256 root, std::string out, download_options opt = {}) {
+        return runner_.run(download_async(root, std::move(out), std::move(opt)));
+    }
+    result<verify_result> verify(hash256 root) { return runner_.run(verify_async(root)); }
+
+    Policies& policies() noexcept { return p_; }
+    const storage_client_options& options() const noexcept { return o_; }
+    /// The transaction sender (nullptr without an RPC URL): tests inspect its idempotency store.
+    sender_type* sender() noexcept { return sender_.get(); }
+
+    /// The persistence/idempotency network key: "<chainId>:<flow lower-case hex>".
+    std::string network_key(const crypto::address& flow) const {
+        return std::to_string(o_.chain_id) + ":" + storage_detail::lower_hex(flow);
+    }
+
+private:
+    using steady_time = policy::steady_time;
+    steady_time now() const { return p_.clock.now(); }
+    steady_time until(std::chrono::milliseconds d) const { return now() + d; }
+
+    /// One guarded JSON-RPC call to `url` (node, indexer), bounded by `deadline` and rpc_timeout.
+    asio::awaitable<result<json::value>> rpc(const std::string& url, std::string method, json::array params, steady_time deadline) {
+        const std::string endpoint = redact_endpoint(url);
+        policy::request_options ro;
+        ro.deadline = std::min(deadline, now() + o_.rpc_timeout);
+        ro.connect_timeout = std::min(ro.connect_timeout, o_.rpc_timeout);
+        ro.read_timeout = std::min(ro.read_timeout, o_.rpc_timeout);
+        ro.write_timeout = std::min(ro.write_timeout, o_.rpc_timeout);
+        net::jsonrpc_client<transport_type> c(p_.transport, url);
+        call_context ctx{method, endpoint, o_.user, deadline};
+        co_return co_await guarded_call(p_, ctx, [&]() { return c.call(method, params, ro); });
+    }
+
+    /// zgs_getFileInfo(root, need_available) on one node.
+    asio::awaitable<result<std::optional<file_info>>> file_info_at(const std::string& url, const hash256& root, bool need_available,
+                                                                   steady_time deadline) {
+        json::array params;
+        params.emplace_back(to_hex(root));
+        params.emplace_back(need_available);
+        auto v = co_await rpc(url, "zgs_getFileInfo", std::move(params), deadline);
+        if (!v) co_return std::move(v).error();
+        auto info = storage_detail::parse_file_info(*v);
+        if (!info) co_return std::move(info).error().during("decoding zgs_getFileInfo").at(redact_endpoint(url));
+        if (*info && (*info)->root != root)
+            co_return zerog::error(errc::malformed_response, "zgs_getFileInfo answered for root " + to_hex((*info)->root))
+                .with("root", to_hex(root)).at(redact_endpoint(url));
+        co_return std::move(*info);
+    }
+
+    asio::awaitable<result<shard_config>> shard_at(const std::string& url, steady_time deadline) {
+        auto v = co_await rpc(url, "zgs_getShardConfig", json::array(), deadline);
+        if (!v) co_return std::move(v).error();
+        auto s = storage_detail::parse_shard(*v);
+        if (!s) co_return std::move(s).error().at(redact_endpoint(url));
+        co_return *s;
+    }
+
+    /// Candidate node URLs: the indexer's trusted nodes (first indexer that answers), else the
+    /// configured node list.
+    asio::awaitable<std::vector<std::string>> candidate_urls(steady_time deadline, std::vector<std::string>& notes) {
+        for (const auto& ix : o_.indexer_urls) {
+            auto v = co_await rpc(ix, "indexer_getShardedNodes", json::array(), deadline);
+            if (!v) { notes.push_back(v.error().message()); continue; }
+            std::vector<std::string> urls;
+            if (v->is_object())
+                if (const json::value* t = v->get_object().if_contains("trusted"); t && t->is_array())
+                    for (const auto& n : t->get_array())
+                        if (n.is_object())
+                            if (auto u = storage_detail::get_str(n.get_object(), "url")) urls.push_back(*u);
+            if (!urls.empty()) co_return urls;
+            notes.push_back("indexer " + redact_endpoint(ix) + " lists no trusted node");
+        }
+        co_return o_.node_urls;
+    }
+
+    /// Nodes that answer, serve our chain and agree on the Flow address (set into `flow`).
+    /// Nodes that fail are left out and described in `notes`.
+    asio::awaitable<result<std::vector<storage_node>>> discover(steady_time deadline, std::optional<crypto::address>& flow,
+                                                                std::vector<std::string>& notes) {
+        std::vector<std::string> urls = co_await candidate_urls(deadline, notes);
+        if (urls.empty())
+            co_return zerog::error(errc::invalid_argument, "no storage node configured (set an indexer or node URLs)");
+        std::vector<storage_node> out;
+        for (const auto& url : urls) {
+            auto st = co_await rpc(url, "zgs_getStatus", json::array(), deadline);
+            if (!st) { notes.push_back(st.error().message()); continue; }
+            const json::object* ni = nullptr;
+            if (st->is_object())
+                if (const json::value* n = st->get_object().if_contains("networkIdentity"); n && n->is_object()) ni = &n->get_object();
+            if (!ni) { notes.push_back(redact_endpoint(url) + ": zgs_getStatus without networkIdentity"); continue; }
+            auto cid = storage_detail::get_u64(*ni, "chainId");
+            auto fa = storage_detail::get_str(*ni, "flowAddress");
+            if (!cid || !fa) { notes.push_back(redact_endpoint(url) + ": malformed networkIdentity"); continue; }
+            if (*cid != o_.chain_id) {
+                notes.push_back(redact_endpoint(url) + " serves chain " + std::to_string(*cid) + ", expected " + std::to_string(o_.chain_id));
+                continue;
+            }
+            auto addr = crypto::address::parse(*fa);
+            if (!addr) { notes.push_back(redact_endpoint(url) + ": bad flowAddress"); continue; }
+            if (flow && *flow != *addr) {
+                notes.push_back(redact_endpoint(url) + " uses Flow " + addr->to_checksum_hex() + ", expected " + flow->to_checksum_hex());
+                continue;
+            }
+            auto sh = co_await shard_at(url, deadline);
+            if (!sh) { notes.push_back(sh.error().message()); continue; }
+            flow = *addr;
+            out.push_back({url, *sh});
+        }
+        co_return out;
+    }
+
+    static zerog::error with_notes(zerog::error e, const std::vector<std::string>& notes) {
+        for (std::size_t i = 0; i < notes.size() && i < 8; ++i) e.with("node" + std::to_string(i), notes[i]);
+        return e;
+    }
+
+    void report(storage_progress::phase ph, std::uint64_t done, std::uint64_t total) {
+        if (progress_) progress_(storage_progress{ph, done, total});
+    }
+
+    // storage_upload.hpp
+    struct upload_plan;
+    asio::awaitable<result<upload_result>> upload_one(const storage::data_source& src, storage::file_tree tree, upload_plan& plan);
+    asio::awaitable<result<std::uint64_t>> submit_once(const storage::file_tree& tree, upload_plan& plan, upload_result& out);
+    asio::awaitable<result<void>> upload_segments(const storage::data_source& src, const storage::file_tree& tree,
+                                                  const file_info& info, upload_plan& plan);
+    asio::awaitable<result<void>> wait_nodes(const hash256& root, upload_plan& plan, bool finalized, std::uint64_t tx_seq);
+    // storage_download.hpp
+    struct located_file;
+    asio::awaitable<result<located_file>> locate(const hash256& root, steady_time deadline);
+    asio::awaitable<result<void>> check_samples(const hash256& root, const located_file& loc, unsigned samples,
+                                                std::vector<std::string>& bad, steady_time deadline);
+    asio::awaitable<result<bytes>> fetch_segment(const hash256& root, const located_file& loc, std::uint64_t j,
+                                                 std::vector<std::string>& bad, steady_time deadline);
+
+    Policies p_;
+    storage_client_options o_;
+    std::unique_ptr<sender_type> sender_;
+    progress_fn progress_;
+    net::blocking_runner runner_;
+};
+
+}  // namespace zerog::client
+
+#include <zerog/client/storage_download.hpp>
+#include <zerog/client/storage_upload.hpp>
+
+#include <zerog/crypto/secp256k1_signer.hpp>
+#include <zerog/net/http_transport.hpp>
+#include <zerog/policy/persistence.hpp>
+
+namespace zerog {
+/// Production mix: Beast HTTP(S) transport, libsecp256k1 signer, in-memory submission records.
+using storage_policies = client::policy_set<net::http_transport, crypto::secp256k1_signer, policy::no_retry, policy::no_breaker,
+                                            policy::no_limit, policy::memory_persistence>;
+using storage_client = client::storage_client<storage_policies>;
+namespace testing {
+/// Test mix: scripted transport, mock signer, inspectable persistence.
+using storage_policies = client::policy_set<policy::testing::mock_transport, policy::testing::mock_signer, policy::no_retry,
+                                            policy::no_breaker, policy::no_limit, policy::testing::mock_persistence>;
+using storage_client = client::storage_client<storage_policies>;
+}  // namespace testing
+}  // namespace zerog
