@@ -56,3 +56,12 @@ TEST_CASE("result<T> propagates values and errors") {
     boost::system::error_code ec = errc::timeout;
     CHECK(ec.message() == "timed out");
 }
+
+TEST_CASE("a frame without an operation prints only its endpoint and identifiers") {
+    error e(errc::timeout, "no answer");
+    e.at("http://127.0.0.1:1/x");
+    CHECK(e.message() == "at http://127.0.0.1:1: timed out: no answer");
+    error f(errc::timeout);
+    f.with("segment", "2");
+    CHECK(f.message() == "(segment=2): timed out");
+}

@@ -236,10 +236,13 @@ public:
     std::string message() const {
         std::string out;
         for (auto it = frames_.rbegin(); it != frames_.rend(); ++it) {
-            out += "while ";
-            out += it->operation;
+            // A frame made only by at()/with() has no operation: print just its endpoint/ids.
+            if (!it->operation.empty()) {
+                out += "while ";
+                out += it->operation;
+            }
             if (!it->ids.empty()) {
-                out += " (";
+                out += it->operation.empty() ? "(" : " (";
                 for (std::size_t i = 0; i < it->ids.size(); ++i) {
                     if (i) out += ", ";
                     out += it->ids[i].first;
@@ -248,7 +251,10 @@ public:
                 }
                 out += ')';
             }
-            if (!it->endpoint.empty()) { out += " at "; out += it->endpoint; }
+            if (!it->endpoint.empty()) {
+                out += (it->operation.empty() && it->ids.empty()) ? "at " : " at ";
+                out += it->endpoint;
+            }
             out += ": ";
         }
         out += code_.message();
