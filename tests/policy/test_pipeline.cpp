@@ -120,3 +120,20 @@ TEST_CASE("guarded_call stops retrying when the next delay would cross the deadl
     CHECK(std::chrono::steady_clock::now() - t0 < 1s);
     CHECK(r.error().message().find("attempts=2") != std::string::npos);
 }
+
+TEST_CASE("null policies: guarded_call is the op itself, plus the deadline check", "[pipeline]") {
+    client::policy_set<> p;
+    STATIC_REQUIRE(client::all_null_policies_v<client::policy_set<>>);
+    int calls = 0;
+    auto op = [&]() -> asio::awaitable<result<int>> {
+        ++calls;
+        co_return 7;
+    };
+    auto ok = run(p, {"op", "http://x:1", "", std::chrono::steady_clock::now() + 5s}, op);
+    REQUIRE(ok);
+    CHECK(*ok == 7);
+    auto late = run(p, {"op", "http://x:1", "", std::chrono::steady_clock::now() - 1ms}, op);
+    REQUIRE_FALSE(late);
+    CHECK(late.error().is(errc::deadline_exceeded));
+    CHECK(calls == 1);
+}

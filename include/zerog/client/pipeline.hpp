@@ -31,6 +31,7 @@
 #include <chrono>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 namespace zerog::client {
 
@@ -57,10 +58,43 @@ inline boost::asio::awaitable<void> sleep_for(std::chrono::nanoseconds d) {
 inline bool counts_against_endpoint(const zerog::error& e) noexcept { return policy::is_retryable(e); }
 }  // namespace detail
 
-/// Run `op` under the policies of `p` (see file comment). `op` is invoked once per attempt and
-/// must return `asio::awaitable<result<T>>`.
+/// True when every policy that guarded_call consults is its null model: then guarded_call is the
+/// op itself plus one deadline check (zero-overhead composition, benchmarks/policy).
+template <class P>
+inline constexpr bool all_null_policies_v =
+    std::is_same_v<typename P::retry_type, policy::no_retry> && std::is_same_v<typename P::breaker_type, policy::no_breaker> &&
+    std::is_same_v<typename P::limiter_type, policy::no_limit> &&
+    std::is_same_v<typename P::telemetry_type, policy::null_telemetry>;
+
+namespace detail {
+template <class R>
+boost::asio::awaitable<R> failed_call(zerog::error e) {
+    co_return fail(std::move(e));
+}
+
 template <class Policies, class Op>
-auto guarded_call(Policies& p, call_context ctx, Op op) -> decltype(op()) {
+auto guarded_call_impl(Policies& p, call_context ctx, Op op) -> decltype(op());
+}  // namespace detail
+
+/// Run `op` under the policies of `p` (see file comment). `op` is invoked once per attempt and
+/// must return `asio::awaitable<result<T>>`. Await the result in the same full-expression
+/// (`co_await guarded_call(p, ctx, [&] {...})`): with null policies the op's awaitable is returned
+/// directly, without a coroutine frame of its own, so `op` must outlive the await.
+template <class Policies, class Op>
+auto guarded_call(Policies& p, call_context ctx, Op&& op) -> decltype(op()) {
+    using awaitable_type = decltype(op());
+    if constexpr (all_null_policies_v<Policies>) {
+        if (p.clock.now() >= ctx.deadline) [[unlikely]]
+            return detail::failed_call<typename detail::awaitable_value<awaitable_type>::type>(
+                zerog::error(errc::deadline_exceeded, "deadline passed before the call").during(std::string(ctx.operation)).at(ctx.endpoint));
+        return op();
+    } else {
+        return detail::guarded_call_impl(p, ctx, std::forward<Op>(op));
+    }
+}
+
+template <class Policies, class Op>
+auto detail::guarded_call_impl(Policies& p, call_context ctx, Op op) -> decltype(op()) {
     using result_type = typename detail::awaitable_value<decltype(op())>::type;
     auto& clock = p.clock;
     const auto started = clock.now();
