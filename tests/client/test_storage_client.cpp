@@ -1,6 +1,7 @@
 // Storage client tests: planning and selection (pure), validation before any network call (mock
 // transport), and devnet integration through `zerog devnet up` (round trips, one Submit per
-// distinct file across retries and re-runs, rejected inputs, every node fault mode).
+// distinct file across retries and re-runs, rejected inputs, every node fault mode, resumable
+// downloads across client instances).
 #include <zerog/client/storage_client.hpp>
 #include <zerog/config/load.hpp>
 
@@ -128,8 +129,9 @@ struct devnet {
         up = sh(base + "up --dir '" + dir.string() + "' --nodes 2 --providers 0 > '" + (d.path / "up.log").string() + "' 2>&1") == 0;
     }
     ~devnet() { sh(base + "down --dir '" + dir.string() + "' > /dev/null 2>&1"); }
-    int fault(const std::string& mode, const std::string& extra = "") {
-        return sh(base + "fault --dir '" + dir.string() + "' --node 0 --mode " + mode + " " + extra + " > /dev/null 2>&1");
+    int fault(const std::string& mode, const std::string& extra = "", unsigned node = 0) {
+        return sh(base + "fault --dir '" + dir.string() + "' --node " + std::to_string(node) + " --mode " + mode + " " + extra +
+                  " > /dev/null 2>&1");
     }
     zerog::config::configuration config() const {
         zerog::config::load_options lo;
@@ -174,7 +176,7 @@ zerog::hash256 identity_of(const fs::path& p) {
 }
 bool temp_left(const fs::path& dir) {
     for (const auto& e : fs::directory_iterator(dir))
-        if (e.path().filename().string().find(".zerog-part-") != std::string::npos) return true;
+        if (e.path().filename().string().find(".zerog-part") != std::string::npos) return true;
     return false;
 }
 
@@ -239,6 +241,82 @@ TEST_CASE("storage client: devnet round trips, one Submit per file, rejections, 
         REQUIRE_FALSE(r);
         REQUIRE(r.error().message().find("replicas 3 not achievable") != std::string::npos);
         REQUIRE(net.submits(*c).size() == before);
+    }
+
+    SECTION("resumable download: a network failure keeps the part file, the next call resumes") {
+        const auto in = write_file(files / "resume-in", 10ull << 20, 77);  // 40 segments
+        auto up = c->upload(in.string());
+        INFO((up ? std::string() : up.error().message()));
+        REQUIRE(up);
+        const auto out = files / "resume-out";
+        const fs::path part = out.string() + ".zerog-part", side = part.string() + ".json";
+        // First run: both nodes start failing (-32603, transient) after 10 segments arrived.
+        auto first = net.client();
+        bool faulted = false;
+        first->on_progress([&](const cl::storage_progress& p) {
+            if (faulted || p.what != cl::storage_progress::phase::downloading || p.done < 10 * zerog::storage::segment_size) return;
+            faulted = true;
+            net.fault("error", "", 0);
+            net.fault("error", "", 1);
+        });
+        auto r1 = first->download(up->root, out.string());
+        REQUIRE(faulted);
+        REQUIRE_FALSE(r1);
+        INFO(r1.error().message());
+        REQUIRE(r1.error().is(zerog::errc::server_error));
+        REQUIRE_FALSE(fs::exists(out));
+        REQUIRE(fs::exists(part));
+        REQUIRE(fs::exists(side));
+        REQUIRE(net.fault("none", "", 0) == 0);
+        REQUIRE(net.fault("none", "", 1) == 0);
+        std::this_thread::sleep_for(std::chrono::milliseconds(300));
+        // Damage one kept segment: the resume must notice (segment root) and fetch it again.
+        const std::string sidecar = slurp(side);
+        const auto first_done = sidecar.find("[[");
+        REQUIRE(first_done != std::string::npos);
+        const std::uint64_t damaged = std::stoull(sidecar.substr(first_done + 2));
+        {
+            std::fstream f(part, std::ios::in | std::ios::out | std::ios::binary);
+            f.seekp(static_cast<std::streamoff>(damaged * zerog::storage::segment_size + 5));
+            f.put(static_cast<char>(0x5a ^ slurp(in)[damaged * zerog::storage::segment_size + 5]));
+        }
+        // Second run (a fresh client: another process as far as state goes) resumes.
+        auto second = net.client();
+        auto r2 = second->download(up->root, out.string());
+        INFO((r2 ? std::string() : r2.error().message()));
+        REQUIRE(r2);
+        WARN("resume: first run stopped with " << r1.error().message().substr(0, 120) << "; second reused " << r2->segments_reused
+                                               << ", fetched " << r2->segments_fetched << " in " << r2->segment_requests << " requests");
+        REQUIRE(r2->segments_reused >= 9);
+        REQUIRE(r2->segments_reused + r2->segments_fetched == 40);
+        REQUIRE(r2->segment_requests < 40);
+        REQUIRE(r2->segment_requests == r2->segments_fetched);
+        REQUIRE(slurp(out) == slurp(in));
+        REQUIRE_FALSE(temp_left(files));
+
+        // A different root to the same path discards a stale part file.
+        auto third = net.client();
+        bool f3 = false;
+        third->on_progress([&](const cl::storage_progress& p) {
+            if (f3 || p.what != cl::storage_progress::phase::downloading || p.done < 5 * zerog::storage::segment_size) return;
+            f3 = true;
+            net.fault("error", "", 0);
+            net.fault("error", "", 1);
+        });
+        const auto out2 = files / "resume-out2";
+        REQUIRE_FALSE(third->download(up->root, out2.string()));
+        REQUIRE(fs::exists(out2.string() + ".zerog-part"));
+        REQUIRE(net.fault("none", "", 0) == 0);
+        REQUIRE(net.fault("none", "", 1) == 0);
+        std::this_thread::sleep_for(std::chrono::milliseconds(300));
+        const auto small = write_file(files / "resume-small", 5000, 78);
+        auto up2 = c->upload(small.string());
+        REQUIRE(up2);
+        auto r4 = net.client()->download(up2->root, out2.string());
+        REQUIRE(r4);
+        REQUIRE(r4->segments_reused == 0);
+        REQUIRE(slurp(out2) == slurp(small));
+        REQUIRE_FALSE(temp_left(files));
     }
 
     SECTION("node faults: success or a precise error within the deadline, nothing paid twice, no temp file") {

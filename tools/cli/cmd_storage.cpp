@@ -2,7 +2,10 @@
 //
 //   upload FILE [--profile P] [--replicas N] [--json]
 //       → {"root","txSeq","txHash","fee","replicas","verified":true}
-//   download ROOT --out PATH [--profile P] [--json]
+//   download ROOT --out PATH [--profile P] [--overwrite] [--json]
+//       → {"root","size","txSeq","path","alreadyPresent","segmentsFetched","segmentsReused","segmentRequests"}
+//       A network/deadline failure leaves PATH.zerog-part (+ .json sidecar); running the same
+//       command again resumes from it (rule: include/zerog/client/storage_download.hpp).
 //   verify ROOT [--profile P] [--json]
 // The key comes from ZG_PRIVATE_KEY / ZG_KEYSTORE (config/secrets.hpp); on the devnet profile it
 // defaults to devnet.json's faucetKey (a public anvil key) when neither is set; elsewhere a
@@ -166,9 +169,12 @@ int download_cmd(const std::vector<std::string>& raw) {
     cli::end_bar(!js);
     if (!r) return cli::json_error("download", r.error(), js);
     if (js)
-        std::printf("{\"root\":\"%s\",\"size\":%llu,\"txSeq\":%llu,\"path\":%s,\"alreadyPresent\":%s}\n", to_hex(r->root).c_str(),
-                    static_cast<unsigned long long>(r->size), static_cast<unsigned long long>(r->tx_seq),
-                    boost::json::serialize(boost::json::value(*a.get("out"))).c_str(), r->already_present ? "true" : "false");
+        std::printf("{\"root\":\"%s\",\"size\":%llu,\"txSeq\":%llu,\"path\":%s,\"alreadyPresent\":%s,\"segmentsFetched\":%llu,"
+                    "\"segmentsReused\":%llu,\"segmentRequests\":%llu}\n",
+                    to_hex(r->root).c_str(), static_cast<unsigned long long>(r->size), static_cast<unsigned long long>(r->tx_seq),
+                    boost::json::serialize(boost::json::value(*a.get("out"))).c_str(), r->already_present ? "true" : "false",
+                    static_cast<unsigned long long>(r->segments_fetched), static_cast<unsigned long long>(r->segments_reused),
+                    static_cast<unsigned long long>(r->segment_requests));
     else
         std::printf("%s: %llu bytes, root %s verified\n", a.get("out")->c_str(), static_cast<unsigned long long>(r->size),
                     to_hex(r->root).c_str());

@@ -5,7 +5,8 @@
 //                             submit once (double-payment guard) → log sync → segment upload →
 //                             finality → verification (storage_upload.hpp)
 //   download_async(root,out)  locate → parallel fetch with per-segment proofs and fail-over →
-//                             temp file → final root check → atomic rename (storage_download.hpp)
+//                             part file → final root check → atomic rename; a transient failure
+//                             keeps a resumable part file (rule in storage_download.hpp)
 //   verify_async(root)        finality on the nodes + sampled segments verified against the root
 // Each has a blocking facade (`upload`, `download`, `verify`) over net::blocking_runner.
 //
@@ -54,16 +55,25 @@ struct signer_ref {
     result<crypto::signature> sign_digest(const hash256& d) const { return s->sign_digest(d); }
 };
 
+/// co_spawn completion for run_workers. A named type on purpose: with a lambda here, GCC 12 at
+/// -O2 emits co_spawn_entry_point<…, lambda> into COMDAT groups that differ between TUs, and a
+/// program with two TUs instantiating the storage client fails to link ("defined in discarded
+/// section").
+struct worker_done {
+    std::shared_ptr<std::size_t> left;
+    std::shared_ptr<asio::steady_timer> done;
+    void operator()(std::exception_ptr) const {
+        if (--*left == 0) done->cancel();
+    }
+};
+
 /// Run `n` copies of `worker(i)` on the current executor and wait for all of them.
 template <class Worker>
 asio::awaitable<void> run_workers(std::size_t n, Worker worker) {
     auto ex = co_await asio::this_coro::executor;
     auto left = std::make_shared<std::size_t>(n);
     auto done = std::make_shared<asio::steady_timer>(ex, asio::steady_timer::time_point::max());
-    for (std::size_t i = 0; i < n; ++i)
-        asio::co_spawn(ex, worker(i), [left, done](std::exception_ptr) {
-            if (--*left == 0) done->cancel();
-        });
+    for (std::size_t i = 0; i < n; ++i) asio::co_spawn(ex, worker(i), worker_done{left, done});
     while (*left > 0) co_await done->async_wait(asio::as_tuple(asio::use_awaitable));
 }
 }  // namespace storage_detail
@@ -249,8 +259,12 @@ private:
     asio::awaitable<result<located_file>> locate(const hash256& root, steady_time deadline);
     asio::awaitable<result<void>> check_samples(const hash256& root, const located_file& loc, unsigned samples,
                                                 std::vector<std::string>& bad, steady_time deadline);
+    /// One verified segment (trimmed to its file bytes); `leaf_out` receives its segment root,
+    /// `requests` counts the segment RPCs sent. A failure caused only by the network keeps its
+    /// transient code (resumable); bad data on every holder is verification_failed.
     asio::awaitable<result<bytes>> fetch_segment(const hash256& root, const located_file& loc, std::uint64_t j,
-                                                 std::vector<std::string>& bad, steady_time deadline);
+                                                 std::vector<std::string>& bad, steady_time deadline, hash256* leaf_out = nullptr,
+                                                 std::uint64_t* requests = nullptr);
 
     Policies p_;
     storage_client_options o_;

@@ -103,6 +103,9 @@ struct download_result {
     std::uint64_t tx_seq = 0;
     bool already_present = false;  ///< the output already held this root: nothing fetched
     std::vector<std::string> bad_nodes;  ///< nodes that served data failing its proof
+    std::uint64_t segments_reused = 0;   ///< taken from a resumable part file (re-hashed)
+    std::uint64_t segments_fetched = 0;  ///< fetched and verified by this call
+    std::uint64_t segment_requests = 0;  ///< segment RPCs sent by this call (incl. failed ones)
 };
 
 /// What `verify` found. Value type.

@@ -5,40 +5,98 @@
 //   * segments fetched in parallel with zgs_downloadSegmentWithProofByTxSeq; each is checked for
 //     its exact length and its proof against the requested root (§5.3); bad data → next node
 //     holding that flow segment (§6.4 global index for sharding);
-//   * written with pwrite into a temp file next to the output, removed by RAII on every error
-//     path and when the coroutine is destroyed (cancellation); the whole file's root is
+//   * written with pwrite into the part file `<out>.zerog-part`; the whole file's root is
 //     recomputed before the atomic rename; an output that already has the root is left as is.
+//
+// Part file rule (resumable downloads, across processes):
+//   * a TRANSIENT failure (network: timeout, connection refused/closed, 5xx/-32603, busy, rate
+//     limit, open breaker; or the download deadline) keeps `<out>.zerog-part` plus the sidecar
+//     `<out>.zerog-part.json` {root, size, verified segments with their segment roots};
+//   * the next download of the SAME root to the SAME path resumes from it: each kept segment is
+//     re-hashed from the part file and must still match its recorded (proof-verified) segment
+//     root, else it is fetched again; the final root recomputation covers the whole file anyway;
+//   * every other outcome removes both files: success (renamed into place), validation errors,
+//     proof/root mismatch, local I/O errors, cancellation (coroutine destroyed), and a download of
+//     a DIFFERENT root (or size) to the same path, which discards the stale part first;
+//   * the part file is flock'ed while in use: a concurrent download to the same path fails with
+//     state_conflict rather than sharing it.
 #pragma once
 
 #include <zerog/client/storage_client.hpp>
 
 #include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
-#include <random>
+#include <fstream>
 
 namespace zerog::client {
 
 namespace storage_detail {
-/// A temp file removed at scope exit unless `commit` renamed it into place.
+/// Failures worth resuming after: the network or a deadline (the data fetched so far is still
+/// good). Everything else — validation, proof/root mismatch, local I/O, cancellation — is final.
+inline bool transient(const zerog::error& e) {
+    if (e.code().category() != zerog::zerog_category()) return e.code() != boost::asio::error::operation_aborted;
+    switch (static_cast<errc>(e.code().value())) {
+        case errc::timeout: case errc::connection_failed: case errc::connection_closed: case errc::tls_error:
+        case errc::server_error: case errc::server_busy: case errc::rpc_error: case errc::response_too_large:
+        case errc::deadline_exceeded: case errc::circuit_open: case errc::rate_limited:
+            return true;
+        default:
+            return false;
+    }
+}
+
+/// The download's part file `<out>.zerog-part` and its sidecar `<out>.zerog-part.json`
+/// ({"zerogPart":1,"root","size","segments","done":[[index,"0x<segment root>"],…]}).
+/// Both are removed at scope exit unless `commit` renamed the part into place or `keep` wrote
+/// the sidecar for a later resume. The part is flock'ed: a second concurrent download to the
+/// same path fails instead of sharing it.
 class temp_output {
 public:
-    static result<temp_output> create(const std::filesystem::path& out, std::uint64_t size) {
-        std::random_device rd;
+    struct resume_state {
+        std::vector<std::pair<std::uint64_t, hash256>> done;  ///< segments the sidecar claims
+    };
+    /// Open (or create) the part for `root`/`size`. A sidecar for the same root and size is
+    /// returned in `prev` (its part file is reused as is); anything else is discarded.
+    static result<temp_output> open(const std::filesystem::path& out, const hash256& root, std::uint64_t size, resume_state& prev) {
         temp_output t;
-        t.path_ = out.string() + ".zerog-part-" + std::to_string(rd()) + std::to_string(rd());
-        t.fd_ = ::open(t.path_.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-        if (t.fd_ < 0) return zerog::error(errc::io_error, "cannot create temp file " + t.path_ + ": " + std::strerror(errno));
-        if (::ftruncate(t.fd_, static_cast<off_t>(size)) != 0)
-            return zerog::error(errc::io_error, "cannot size temp file " + t.path_ + ": " + std::strerror(errno));
+        const std::string part = out.string() + ".zerog-part";
+        const int fd = ::open(part.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+        if (fd < 0) return zerog::error(errc::io_error, "cannot create part file " + part + ": " + std::strerror(errno));
+        if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+            ::close(fd);
+            return zerog::error(errc::state_conflict, "another download to " + out.string() + " is in progress (" + part + " is locked)");
+        }
+        t.fd_ = fd;
+        t.path_ = part;
+        t.side_ = part + ".json";
+        prev.done.clear();
+        if (auto p = read_sidecar(t.side_, root, size); p) {
+            struct stat st {};
+            if (::fstat(fd, &st) == 0 && static_cast<std::uint64_t>(st.st_size) == size) prev = std::move(*p);
+        }
+        ::unlink(t.side_.c_str());  // rewritten only by `keep`
+        if (prev.done.empty() && ::ftruncate(fd, 0) != 0)
+            return zerog::error(errc::io_error, "cannot reset part file " + part + ": " + std::strerror(errno));
+        if (::ftruncate(fd, static_cast<off_t>(size)) != 0)
+            return zerog::error(errc::io_error, "cannot size part file " + part + ": " + std::strerror(errno));
         return t;
     }
     temp_output() = default;
-    temp_output(temp_output&& o) noexcept : path_(std::move(o.path_)), fd_(o.fd_) { o.fd_ = -1; o.path_.clear(); }
+    temp_output(temp_output&& o) noexcept : path_(std::move(o.path_)), side_(std::move(o.side_)), fd_(o.fd_) {
+        o.fd_ = -1;
+        o.path_.clear();
+        o.side_.clear();
+    }
     temp_output& operator=(temp_output&&) = delete;
     ~temp_output() {
+        if (!path_.empty()) {
+            ::unlink(path_.c_str());
+            ::unlink(side_.c_str());
+        }
         if (fd_ >= 0) ::close(fd_);
-        if (!path_.empty()) ::unlink(path_.c_str());
     }
     result<void> write_at(std::uint64_t off, byte_span d) const {
         std::size_t done = 0;
@@ -50,23 +108,85 @@ public:
         }
         return {};
     }
-    /// fsync + close; the file stays until `commit` or destruction.
+    result<bytes> read_at(std::uint64_t off, std::size_t len) const {
+        bytes b(len);
+        std::size_t done = 0;
+        while (done < len) {
+            const ssize_t n = ::pread(fd_, b.data() + done, len - done, static_cast<off_t>(off + done));
+            if (n < 0 && errno == EINTR) continue;
+            if (n <= 0) return zerog::error(errc::io_error, "read from " + path_ + " failed");
+            done += static_cast<std::size_t>(n);
+        }
+        return b;
+    }
+    /// fsync; the file stays until `commit`, `keep` or destruction.
     result<void> finish() {
-        if (::fsync(fd_) != 0 || ::close(fd_) != 0) { fd_ = -1; return zerog::error(errc::io_error, "cannot flush " + path_); }
-        fd_ = -1;
+        if (::fsync(fd_) != 0) return zerog::error(errc::io_error, "cannot flush " + path_);
         return {};
     }
     /// Atomically move into place (same directory, rename(2)).
     result<void> commit(const std::filesystem::path& out) {
         if (::rename(path_.c_str(), out.c_str()) != 0)
             return zerog::error(errc::io_error, "cannot rename " + path_ + " to " + out.string() + ": " + std::strerror(errno));
+        ::unlink(side_.c_str());
         path_.clear();
         return {};
+    }
+    /// Leave the part file for a resume: write the sidecar (atomically) listing the verified
+    /// segments. Without a single verified segment there is nothing worth keeping.
+    void keep(const hash256& root, std::uint64_t size, std::uint64_t segments, const std::vector<std::pair<std::uint64_t, hash256>>& done) {
+        if (done.empty() || ::fsync(fd_) != 0) return;
+        json::object o;
+        o["zerogPart"] = 1;
+        o["root"] = to_hex(root);
+        o["size"] = size;
+        o["segments"] = segments;
+        json::array d;
+        for (const auto& [j, r] : done) {
+            json::array e;
+            e.emplace_back(j);
+            e.emplace_back(to_hex(r));
+            d.emplace_back(std::move(e));
+        }
+        o["done"] = std::move(d);
+        const std::string txt = json::serialize(o), tmp = side_ + ".tmp";
+        const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (fd < 0) return;
+        const bool ok = ::write(fd, txt.data(), txt.size()) == static_cast<ssize_t>(txt.size()) && ::fsync(fd) == 0;
+        ::close(fd);
+        if (!ok || ::rename(tmp.c_str(), side_.c_str()) != 0) { ::unlink(tmp.c_str()); return; }
+        path_.clear();  // keep both
     }
     const std::string& path() const noexcept { return path_; }
 
 private:
-    std::string path_;
+    static std::optional<resume_state> read_sidecar(const std::string& side, const hash256& root, std::uint64_t size) {
+        std::ifstream in(side, std::ios::binary);
+        if (!in) return std::nullopt;
+        const std::string txt((std::istreambuf_iterator<char>(in)), {});
+        boost::system::error_code ec;
+        const json::value v = json::parse(txt, ec);
+        if (ec || !v.is_object()) return std::nullopt;
+        const auto& o = v.get_object();
+        auto r = get_str(o, "root");
+        auto sz = get_u64(o, "size");
+        if (!r || !sz || *sz != size) return std::nullopt;
+        auto h = from_hex_fixed<32>(*r);
+        if (!h || *h != root) return std::nullopt;
+        const json::value* d = o.if_contains("done");
+        if (!d || !d->is_array()) return std::nullopt;
+        resume_state s;
+        for (const auto& e : d->get_array()) {
+            if (!e.is_array() || e.get_array().size() != 2 || !e.get_array()[0].is_number() || !e.get_array()[1].is_string()) continue;
+            boost::system::error_code ec2;
+            const auto j = e.get_array()[0].to_number<std::uint64_t>(ec2);
+            auto sr = from_hex_fixed<32>(std::string(e.get_array()[1].get_string()));
+            if (!ec2 && sr) s.done.emplace_back(j, *sr);
+        }
+        return s;
+    }
+
+    std::string path_, side_;
     int fd_ = -1;
 };
 }  // namespace storage_detail
@@ -133,18 +253,23 @@ auto storage_client<P>::locate(const hash256& root, steady_time deadline) -> asi
 
 template <class P>
 auto storage_client<P>::fetch_segment(const hash256& root, const located_file& loc, std::uint64_t j, std::vector<std::string>& bad,
-                                      steady_time deadline) -> asio::awaitable<result<bytes>> {
+                                      steady_time deadline, hash256* leaf_out, std::uint64_t* requests)
+    -> asio::awaitable<result<bytes>> {
     ZEROG_CO_TRY(const storage::segment_span span, storage::data_segment(loc.layout, j));
     std::vector<const storage_node*> holders;
     for (const auto& n : loc.nodes)
         if (n.shard.holds(loc.start_segment() + j)) holders.push_back(&n);
     std::string why;
+    std::optional<zerog::error> net_error;  // the last transient failure, when no node served bad data
+    bool bad_data = false;
     for (std::size_t k = 0; k < holders.size(); ++k) {
         const storage_node& n = *holders[(j + k) % holders.size()];
         json::array params;
         params.emplace_back(loc.info.seq);
         params.emplace_back(j);
+        if (requests) ++*requests;
         auto v = co_await rpc(n.url, "zgs_downloadSegmentWithProofByTxSeq", std::move(params), deadline);
+        hash256 leaf{};
         auto checked = [&]() -> result<bytes> {
             if (!v) return std::move(v).error();
             if (!v->is_object()) return zerog::error(errc::not_found, "no segment (null)");
@@ -156,14 +281,27 @@ auto storage_client<P>::fetch_segment(const hash256& root, const located_file& l
             ZEROG_TRY(const storage::file_proof proof, storage::file_proof_from_json(*pj));
             if (data.size() != span.wire_bytes)
                 return zerog::error(errc::invalid_length, std::to_string(data.size()) + " bytes, expected " + std::to_string(span.wire_bytes));
-            ZEROG_CHECK(storage::verify_segment(loc.layout, j, data, proof, root));
+            ZEROG_TRY(leaf, storage::padded_segment_root(loc.layout, j, data));
+            ZEROG_CHECK(storage::verify_segment_proof(proof, leaf, j, loc.layout, root));
             data.resize(span.data_bytes);
             return data;
         }();
-        if (checked) co_return std::move(*checked);
-        if (checked.error().is(errc::proof_invalid) || checked.error().is(errc::invalid_length)) bad.push_back(n.url);
+        if (checked) {
+            if (leaf_out) *leaf_out = leaf;
+            co_return std::move(*checked);
+        }
+        if (checked.error().is(errc::proof_invalid) || checked.error().is(errc::invalid_length)) {
+            bad.push_back(n.url);
+            bad_data = true;
+        } else if (storage_detail::transient(checked.error())) {
+            net_error = checked.error();
+        } else {
+            bad_data = true;  // not a network failure: not resumable
+        }
         why += (why.empty() ? "" : "; ") + redact_endpoint(n.url) + ": " + checked.error().message();
     }
+    if (net_error && !bad_data)  // only the network failed: transient, the download may resume
+        co_return std::move(*net_error).during("fetching segment " + std::to_string(j) + " of root " + to_hex(root) + " (" + why + ")");
     co_return zerog::error(errc::verification_failed, "segment " + std::to_string(j) + " of root " + to_hex(root) +
                                                           ": no node served data that verifies (" +
                                                           (holders.empty() ? std::string("no node holds it") : why) + ")");
@@ -216,28 +354,65 @@ auto storage_client<P>::download_async(hash256 root, std::string out_path, downl
     res.tx_seq = loc.info.seq;
     const fs::path dir = out.has_parent_path() ? out.parent_path() : fs::path(".");
     if (!fs::is_directory(dir, ec)) co_return zerog::error(errc::not_found, "output directory " + dir.string() + " does not exist");
-    ZEROG_CO_TRY(auto tmp, storage_detail::temp_output::create(out, loc.info.size));
+    storage_detail::temp_output::resume_state prev;
+    ZEROG_CO_TRY(auto tmp, storage_detail::temp_output::open(out, root, loc.info.size, prev));
+    const std::uint64_t n = loc.layout.segments;
 
     struct job {
-        std::uint64_t next = 0, done_bytes = 0;
+        std::vector<std::uint64_t> todo;
+        std::size_t next = 0;
+        std::uint64_t done_bytes = 0, requests = 0;
         std::optional<zerog::error> failed;
         std::vector<std::string> bad;
+        std::vector<std::pair<std::uint64_t, hash256>> verified;  // (segment, segment root)
     };
     auto jb = std::make_shared<job>();
-    const std::uint64_t n = loc.layout.segments;
-    auto worker = [this, jb, &loc, &root, &tmp, deadline, n](std::size_t) -> asio::awaitable<void> {
-        while (!jb->failed && jb->next < n) {
-            const std::uint64_t j = jb->next++;
-            auto seg = co_await fetch_segment(root, loc, j, jb->bad, deadline);
+    // Re-check what a previous run left: each kept segment must hash to its recorded root.
+    std::vector<char> have(n, 0);
+    for (const auto& [j, sr] : prev.done) {
+        if (j >= n || have[j]) continue;
+        auto span = storage::data_segment(loc.layout, j);
+        if (!span) continue;
+        auto d = tmp.read_at(j * storage::segment_size, span->data_bytes);
+        if (!d) continue;
+        d->resize(span->wire_bytes, 0);
+        auto leaf = storage::padded_segment_root(loc.layout, j, *d);
+        if (!leaf || *leaf != sr) continue;
+        have[j] = 1;
+        jb->verified.emplace_back(j, sr);
+        jb->done_bytes += span->data_bytes;
+    }
+    res.segments_reused = jb->verified.size();
+    for (std::uint64_t j = 0; j < n; ++j)
+        if (!have[j]) jb->todo.push_back(j);
+    if (res.segments_reused) report(storage_progress::phase::downloading, jb->done_bytes, loc.info.size);
+
+    auto worker = [this, jb, &loc, &root, &tmp, deadline](std::size_t) -> asio::awaitable<void> {
+        while (!jb->failed && jb->next < jb->todo.size()) {
+            const std::uint64_t j = jb->todo[jb->next++];
+            hash256 leaf{};
+            auto seg = co_await fetch_segment(root, loc, j, jb->bad, deadline, &leaf, &jb->requests);
             if (!seg) { if (!jb->failed) jb->failed = std::move(seg).error(); co_return; }
             if (auto w = tmp.write_at(j * storage::segment_size, *seg); !w) { if (!jb->failed) jb->failed = std::move(w).error(); co_return; }
+            jb->verified.emplace_back(j, leaf);
             jb->done_bytes += seg->size();
             report(storage_progress::phase::downloading, jb->done_bytes, loc.info.size);
         }
     };
-    co_await storage_detail::run_workers(std::min<std::uint64_t>(o_.parallel, n), worker);
+    if (!jb->todo.empty())
+        co_await storage_detail::run_workers(std::min<std::uint64_t>(o_.parallel, jb->todo.size()), worker);
     res.bad_nodes = jb->bad;
-    if (jb->failed) co_return std::move(*jb->failed).during("downloading root " + to_hex(root));
+    res.segment_requests = jb->requests;
+    res.segments_fetched = jb->verified.size() - res.segments_reused;
+    if (jb->failed) {
+        if (storage_detail::transient(*jb->failed)) {
+            tmp.keep(root, loc.info.size, n, jb->verified);
+            if (tmp.path().empty())
+                jb->failed->with("resumable", out_path + ".zerog-part kept with " + std::to_string(jb->verified.size()) + "/" +
+                                                  std::to_string(n) + " verified segments; run the same download again to resume");
+        }
+        co_return std::move(*jb->failed).during("downloading root " + to_hex(root));
+    }
     ZEROG_CO_CHECK(tmp.finish());
     storage::file_tree_options to;
     to.threads = o_.hash_threads;
