@@ -40,6 +40,8 @@
 #include <zerog/compute/request.hpp>
 #include <zerog/crypto/secp256k1_signer.hpp>
 #include <zerog/net/http_transport.hpp>
+#include <zerog/policy/backoff_retry.hpp>
+#include <zerog/policy/sliding_window_breaker.hpp>
 
 #include <map>
 
@@ -321,9 +323,35 @@ private:
         return std::string(a);
     }
 
-    // One HTTP exchange under the policies; `out` receives the body for streams.
+    /// The breaker as the billed chat call sees it: latency reported as zero, because a generation
+    /// takes as long as its output (a long answer is not a slow endpoint); failures still count.
+    struct chat_breaker {
+        typename Policies::breaker_type& b;
+        result<void> allow(std::string_view ep) { return b.allow(ep); }
+        void on_success(std::string_view ep, std::chrono::nanoseconds) { b.on_success(ep, std::chrono::nanoseconds(0)); }
+        void on_failure(std::string_view ep, const zerog::error& e, std::chrono::nanoseconds) { b.on_failure(ep, e, std::chrono::nanoseconds(0)); }
+    };
+    static constexpr bool null_breaker = std::is_same_v<typename Policies::breaker_type, policy::no_breaker>;
+
+    /// The policies of the set with retry off (same limiter, breaker, telemetry and clock): a billed
+    /// request is never re-sent by the retry policy, a provider that fails is left to failover.
+    struct single_attempt {
+        using retry_type = policy::no_retry;
+        using breaker_type = std::conditional_t<null_breaker, policy::no_breaker, chat_breaker>;
+        using limiter_type = typename Policies::limiter_type;
+        using telemetry_type = typename Policies::telemetry_type;
+        using clock_type = typename Policies::clock_type;
+        typename Policies::clock_type& clock;
+        typename Policies::telemetry_type& telemetry;
+        typename Policies::limiter_type& limiter;
+        std::conditional_t<null_breaker, policy::no_breaker&, chat_breaker> breaker;
+        policy::no_retry retry{};
+    };
+
+    // One HTTP exchange under the policies; `sse` receives the body for streams. `billed`: the
+    // chat request itself (one attempt; the free GETs may be retried).
     asio::awaitable<result<policy::http_response>> exchange(std::string_view op, policy::http_request q, policy::steady_time deadline,
-                                                            chat_sse_parser* sse = nullptr) {
+                                                            chat_sse_parser* sse = nullptr, bool billed = false) {
         const std::string endpoint = redact_endpoint(q.url);
         const call_context ctx{op, endpoint, o_.user_id, deadline};
         auto op_fn = [this, &q, sse]() -> asio::awaitable<result<policy::http_response>> {
@@ -331,6 +359,14 @@ private:
             policy::chunk_handler h = [sse](std::string_view c) { return sse->feed(c); };
             return p_.transport.async_send_streaming(q, std::move(h));
         };
+        if (billed) {
+            auto breaker = [this]() -> decltype(single_attempt::breaker) {
+                if constexpr (null_breaker) return p_.breaker;
+                else return chat_breaker{p_.breaker};
+            };
+            single_attempt once{p_.clock, p_.telemetry, p_.limiter, breaker()};
+            co_return co_await guarded_call(once, ctx, op_fn);
+        }
         co_return co_await guarded_call(p_, ctx, op_fn);
     }
 
@@ -399,7 +435,7 @@ private:
         std::optional<chat_sse_parser> sse;
         if (req.stream) sse.emplace(req.on_delta, q.options.max_response_bytes);
         const auto t0 = std::chrono::steady_clock::now();
-        ZEROG_CO_TRY(auto res, co_await exchange("compute.chat", std::move(q), deadline, sse ? &*sse : nullptr));
+        ZEROG_CO_TRY(auto res, co_await exchange("compute.chat", std::move(q), deadline, sse ? &*sse : nullptr, true));
         out.exchange_time = std::chrono::steady_clock::now() - t0;
         out.response_body = sse ? sse->raw() : std::move(res.body);
 
@@ -497,9 +533,14 @@ private:
     net::blocking_runner run_;
 };
 
-/// Production policy mix: Beast transport, libsecp256k1 signer, in-memory spend book.
-using compute_policies = policy_set<net::http_transport, crypto::secp256k1_signer, policy::no_retry, policy::no_breaker,
-                                    policy::no_limit, policy::memory_persistence>;
+/// Production policy mix: Beast transport, libsecp256k1 signer, exponential backoff with full
+/// jitter (transport failures, 5xx and back-pressure of contract reads, the TEE-signature and
+/// unsettled-fee GETs; never the billed chat request, see `exchange`; transactions only under
+/// compute_chain's double-send guard), a sliding-window breaker per endpoint (an unhealthy
+/// provider is skipped at once by failover while open), no rate limit (the provider enforces its
+/// own), in-memory spend book.
+using compute_policies = policy_set<net::http_transport, crypto::secp256k1_signer, policy::backoff_retry,
+                                    policy::sliding_window_breaker<>, policy::no_limit, policy::memory_persistence>;
 
 namespace testing {
 /// Unit-test mix: scripted transport, real signer (tokens must verify), mocks elsewhere.
