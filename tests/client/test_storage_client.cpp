@@ -7,10 +7,16 @@
 
 #include <catch2/catch.hpp>
 
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/io_context.hpp>
+
 #include <sys/wait.h>
 
+#include <atomic>
 #include <fstream>
 #include <random>
+#include <set>
 
 namespace {
 
@@ -349,5 +355,202 @@ TEST_CASE("storage client: devnet round trips, one Submit per file, rejections, 
             REQUIRE((it == subs.end() || it->second == 1));
         }
         // The mandatory outcomes: node 1 is healthy, so these modes must succeed by fail-over.
+    }
+}
+
+namespace {
+
+/// A mock storage node (mock_transport handler) serving one file with correct proofs, with one
+/// injected failure at request number `fail_at` (1-based; 0 = none).
+struct tf_node {
+    enum class inject { none, rpc_error, corrupt, connection, timeout, stall };
+    struct state {
+        bytes file;
+        zerog::storage::file_tree tree;
+        std::uint64_t seq = 7;
+        std::atomic<int> count{0};
+        int fail_at = 0;
+        inject kind = inject::none;
+    };
+    std::shared_ptr<state> s = std::make_shared<state>();
+
+    static std::string reply(const boost::json::value& id, const char* key, boost::json::value v) {
+        boost::json::object o;
+        o["jsonrpc"] = "2.0";
+        o["id"] = id;
+        o[key] = std::move(v);
+        return boost::json::serialize(o);
+    }
+    zerog::policy::testing::mock_transport::handler_fn handler() const {
+        return [st = s](const zerog::policy::http_request& req) -> zerog::policy::testing::scripted_reply {
+            using zerog::policy::testing::scripted_reply;
+            const int n = ++st->count;
+            const bool hit = n == st->fail_at;
+            const auto rq = boost::json::parse(req.body).as_object();
+            const auto id = rq.at("id");
+            const std::string method(rq.at("method").as_string());
+            const auto& params = rq.at("params").as_array();
+            if (hit && st->kind == inject::connection)
+                return scripted_reply::failure(zerog::error(zerog::errc::connection_failed, "injected: connection refused"));
+            if (hit && st->kind == inject::rpc_error) {
+                boost::json::object e;
+                e["code"] = -32602;
+                e["message"] = "injected: invalid params";
+                return scripted_reply::json(reply(id, "error", std::move(e)));
+            }
+            boost::json::value result;
+            if (method == "zgs_getShardConfig") {
+                result = boost::json::object{{"shardId", 0}, {"numShard", 1}};
+            } else if (method == "zgs_getFileInfo") {
+                boost::json::object tx{{"dataMerkleRoot", zerog::to_hex(st->tree.root)},
+                                       {"seq", st->seq},
+                                       {"size", st->file.size()},
+                                       {"startEntryIndex", 0}};
+                result = boost::json::object{{"tx", std::move(tx)}, {"finalized", true}, {"pruned", false},
+                                             {"uploadedSegNum", st->tree.layout.segments}};
+            } else if (method == "zgs_downloadSegmentWithProofByTxSeq" || method == "zgs_downloadSegmentWithProof") {
+                const std::uint64_t j = params.at(params.size() - 1).to_number<std::uint64_t>();
+                const auto span = *zerog::storage::data_segment(st->tree.layout, j);
+                bytes d(st->file.begin() + static_cast<std::ptrdiff_t>(span.offset),
+                        st->file.begin() + static_cast<std::ptrdiff_t>(span.offset + span.data_bytes));
+                d.resize(span.wire_bytes, 0);
+                if (hit && st->kind == inject::corrupt) d[d.size() / 2] ^= 0x5a;
+                result = boost::json::object{{"data", zerog::base64_encode(d)},
+                                             {"proof", zerog::storage::to_json(*zerog::storage::build_segment_proof(st->tree, j))}};
+            } else {
+                return scripted_reply::json(reply(id, "error", boost::json::object{{"code", -32601}, {"message", "no " + method}}));
+            }
+            if (hit && st->kind == inject::corrupt && !method.starts_with("zgs_downloadSegment")) result = "garbage";
+            auto r = scripted_reply::json(reply(id, "result", std::move(result)));
+            if (hit && st->kind == inject::timeout) return std::move(r).after(std::chrono::seconds(5));  // > rpc_timeout
+            if (hit && st->kind == inject::stall) return std::move(r).after(std::chrono::milliseconds(1500));
+            return r;
+        };
+    }
+};
+
+std::set<std::string> tf_listing(const fs::path& dir) {
+    std::set<std::string> out;
+    for (const auto& e : fs::directory_iterator(dir)) out.insert(e.path().filename().string());
+    return out;
+}
+
+std::unique_ptr<zerog::testing::storage_client> tf_client(const tf_node& node, std::chrono::milliseconds rpc_timeout) {
+    cl::storage_client_options o;
+    o.chain_id = 16602;
+    o.node_urls = {"http://zgs-node.test:5678"};
+    o.rpc_timeout = rpc_timeout;
+    o.download_timeout = std::chrono::milliseconds(2000);
+    o.parallel = 1;  // deterministic request order
+    auto c = std::make_unique<zerog::testing::storage_client>(o, [] { return zerog::testing::storage_policies{}; });
+    c->policies().transport.set_handler(node.handler());
+    return c;
+}
+
+}  // namespace
+
+TEST_CASE("storage client: a failure injected at every download step leaves only the documented part file",
+          "[client][storage][tempfiles]") {
+    tf_node node;
+    const std::uint64_t size = 3 * zerog::storage::segment_size + 1000;  // 3 segments + a partial one
+    node.s->file.resize(size);
+    for (std::uint64_t i = 0; i < size; ++i) node.s->file[i] = static_cast<zerog::byte>((i * 131 + 17) ^ (i >> 9));
+    node.s->tree = *zerog::storage::compute_file_tree(zerog::byte_span(node.s->file));
+    REQUIRE(node.s->tree.layout.segments == 4);
+    const auto root = node.s->tree.root;
+    const std::string want(node.s->file.begin(), node.s->file.end());
+    const std::chrono::milliseconds rpc_timeout(200);
+    const std::uint64_t first_segment_request = 3;  // getShardConfig, getFileInfo, then segments in order
+
+    // Reference run: count the requests.
+    int K = 0;
+    {
+        tmp_dir d;
+        const auto out = d.path / "out.bin";
+        auto r = tf_client(node, rpc_timeout)->download(root, out.string());
+        INFO((r ? std::string() : r.error().message()));
+        REQUIRE(r);
+        REQUIRE(slurp(out) == want);
+        REQUIRE(tf_listing(d.path) == std::set<std::string>{"out.bin"});
+        K = node.s->count.load();
+        REQUIRE(K == static_cast<int>(first_segment_request - 1 + 4));
+    }
+    WARN("download of a 4-segment file: K = " << K << " requests");
+
+    using K_ = tf_node::inject;
+    for (int n = 1; n <= K; ++n) {
+        for (K_ kind : {K_::rpc_error, K_::corrupt, K_::connection, K_::timeout}) {
+            const bool transient = kind == K_::connection || kind == K_::timeout;
+            const char* kname = kind == K_::rpc_error ? "json-rpc error -32602" : kind == K_::corrupt ? "corrupt/malformed data"
+                                : kind == K_::connection                    ? "connection refused"
+                                                                            : "timeout";
+            INFO("failure at request " << n << "/" << K << ": " << kname);
+            tmp_dir d;
+            const auto out = d.path / "out.bin";
+            const std::string part = "out.bin.zerog-part", side = "out.bin.zerog-part.json";
+            node.s->count = 0;
+            node.s->fail_at = n;
+            node.s->kind = kind;
+            const auto t0 = std::chrono::steady_clock::now();
+            auto r = tf_client(node, rpc_timeout)->download(root, out.string());
+            CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(2));
+            REQUIRE_FALSE(r);
+            INFO("error: " << r.error().message());
+            const auto left = tf_listing(d.path);
+            const std::uint64_t verified = n > static_cast<int>(first_segment_request) ? n - first_segment_request : 0;
+            if (!transient) {
+                CHECK(left.empty());  // nothing at all: not the output, not the part, not the sidecar
+                continue;
+            }
+            // Transient: only the part file + sidecar, and only when a segment was verified.
+            const std::set<std::string> kept{part, side};
+            CHECK(left == (verified > 0 ? kept : std::set<std::string>{}));
+            // The next download of the same root resumes and succeeds; the dir then holds only the output.
+            node.s->count = 0;
+            node.s->fail_at = 0;
+            auto r2 = tf_client(node, rpc_timeout)->download(root, out.string());
+            INFO((r2 ? std::string() : "resume: " + r2.error().message()));
+            REQUIRE(r2);
+            CHECK(r2->segments_reused == (left.empty() ? 0 : verified));
+            CHECK(r2->segments_reused + r2->segments_fetched == 4);
+            CHECK(slurp(out) == want);
+            CHECK(tf_listing(d.path) == std::set<std::string>{"out.bin"});
+        }
+    }
+
+    // Cancellation (asio cancellation slot, terminal) while request n is in flight: nothing may remain.
+    for (int n = 1; n <= K; ++n) {
+        INFO("cancelled during request " << n << "/" << K);
+        tmp_dir d;
+        const auto out = d.path / "out.bin";
+        node.s->count = 0;
+        node.s->fail_at = n;
+        node.s->kind = K_::stall;
+        auto c = tf_client(node, std::chrono::milliseconds(2000));
+        boost::asio::io_context ioc;
+        boost::asio::cancellation_signal sig;
+        bool completed = false;
+        std::string how;
+        auto op = [&]() -> boost::asio::awaitable<void> {
+            auto r = co_await c->download_async(root, out.string());
+            how = r ? std::string("succeeded") : "error: " + r.error().message();
+        };
+        boost::asio::co_spawn(ioc, op(), boost::asio::bind_cancellation_slot(sig.slot(), [&](std::exception_ptr ep) {
+                                  completed = true;
+                                  if (ep) {
+                                      try { std::rethrow_exception(ep); } catch (const std::exception& e) { how = std::string("exception: ") + e.what(); }
+                                  }
+                              }));
+        const auto t0 = std::chrono::steady_clock::now();
+        while (node.s->count.load() < n && std::chrono::steady_clock::now() - t0 < std::chrono::seconds(2)) ioc.run_one_for(std::chrono::milliseconds(10));
+        REQUIRE(node.s->count.load() >= n);
+        ioc.run_for(std::chrono::milliseconds(50));  // the request is now waiting in the stalled reply
+        sig.emit(boost::asio::cancellation_type::terminal);
+        ioc.run_for(std::chrono::milliseconds(2000));  // bounded: lets every spawned coroutine finish
+        INFO("outcome: " << how << "; io_context drained: " << ioc.stopped());
+        CHECK(completed);
+        CHECK(how != "succeeded");
+        CHECK(tf_listing(d.path).empty());
+        CHECK(ioc.stopped());  // no coroutine of the cancelled download still running
     }
 }

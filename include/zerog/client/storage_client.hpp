@@ -35,11 +35,16 @@
 #include <zerog/storage/segment_proof.hpp>
 #include <zerog/storage/upload_layout.hpp>
 
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include <filesystem>
 #include <memory>
+#include <vector>
 
 namespace zerog::client {
 
@@ -62,19 +67,38 @@ struct signer_ref {
 struct worker_done {
     std::shared_ptr<std::size_t> left;
     std::shared_ptr<asio::steady_timer> done;
+    std::shared_ptr<std::vector<asio::cancellation_signal>> signals;  // kept alive for the slots
     void operator()(std::exception_ptr) const {
         if (--*left == 0) done->cancel();
     }
 };
 
-/// Run `n` copies of `worker(i)` on the current executor and wait for all of them.
+/// Run `n` copies of `worker(i)` on the current executor and wait for ALL of them, always: the
+/// workers reference the caller's frame, so the caller must not resume before the last one ends.
+/// When the caller is cancelled, the cancellation is forwarded to every worker (they stop at
+/// their next await) and the wait goes on until they have ended. Returns true when cancelled.
 template <class Worker>
-asio::awaitable<void> run_workers(std::size_t n, Worker worker) {
+asio::awaitable<bool> run_workers(std::size_t n, Worker worker) {
+    // Our own waits must not throw on cancellation: we still have to collect the workers.
+    co_await asio::this_coro::throw_if_cancelled(false);
     auto ex = co_await asio::this_coro::executor;
     auto left = std::make_shared<std::size_t>(n);
     auto done = std::make_shared<asio::steady_timer>(ex, asio::steady_timer::time_point::max());
-    for (std::size_t i = 0; i < n; ++i) asio::co_spawn(ex, worker(i), worker_done{left, done});
-    while (*left > 0) co_await done->async_wait(asio::as_tuple(asio::use_awaitable));
+    auto signals = std::make_shared<std::vector<asio::cancellation_signal>>(n);
+    for (std::size_t i = 0; i < n; ++i)
+        asio::co_spawn(ex, worker(i), asio::bind_cancellation_slot((*signals)[i].slot(), worker_done{left, done, signals}));
+    bool cancelled = false;
+    while (*left > 0) {
+        co_await done->async_wait(asio::as_tuple(asio::use_awaitable));
+        asio::cancellation_state cs = co_await asio::this_coro::cancellation_state;
+        if (!cancelled && cs.cancelled() != asio::cancellation_type::none) {
+            cancelled = true;
+            for (auto& s : *signals) s.emit(asio::cancellation_type::terminal);
+            co_await asio::this_coro::reset_cancellation_state();
+        }
+    }
+    co_await asio::this_coro::throw_if_cancelled(true);
+    co_return cancelled;
 }
 }  // namespace storage_detail
 

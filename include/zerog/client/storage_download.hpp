@@ -34,13 +34,15 @@
 namespace zerog::client {
 
 namespace storage_detail {
-/// Failures worth resuming after: the network or a deadline (the data fetched so far is still
-/// good). Everything else — validation, proof/root mismatch, local I/O, cancellation — is final.
+/// Failures worth resuming after: the network, 5xx/-32603 and back-pressure, or a deadline (the
+/// data fetched so far is still good). Everything else — a JSON-RPC error object (the node says our
+/// request is wrong), an oversized answer, validation, proof/root mismatch, local I/O,
+/// cancellation — is final.
 inline bool transient(const zerog::error& e) {
     if (e.code().category() != zerog::zerog_category()) return e.code() != boost::asio::error::operation_aborted;
     switch (static_cast<errc>(e.code().value())) {
         case errc::timeout: case errc::connection_failed: case errc::connection_closed: case errc::tls_error:
-        case errc::server_error: case errc::server_busy: case errc::rpc_error: case errc::response_too_large:
+        case errc::server_error: case errc::server_busy:
         case errc::deadline_exceeded: case errc::circuit_open: case errc::rate_limited:
             return true;
         default:
@@ -400,7 +402,8 @@ auto storage_client<P>::download_async(hash256 root, std::string out_path, downl
         }
     };
     if (!jb->todo.empty())
-        co_await storage_detail::run_workers(std::min<std::uint64_t>(o_.parallel, jb->todo.size()), worker);
+        if (co_await storage_detail::run_workers(std::min<std::uint64_t>(o_.parallel, jb->todo.size()), worker))
+            co_return zerog::error(errc::cancelled, "download cancelled; partial data removed").during("downloading root " + to_hex(root));
     res.bad_nodes = jb->bad;
     res.segment_requests = jb->requests;
     res.segments_fetched = jb->verified.size() - res.segments_reused;

@@ -446,7 +446,8 @@ auto storage_client<P>::upload_segments(const storage::data_source& src, const s
             if (!r && !jb->failed) jb->failed = std::move(r).error();
         }
     };
-    co_await storage_detail::run_workers(std::min<std::size_t>(o_.parallel, jb->tasks.size()), worker);
+    if (co_await storage_detail::run_workers(std::min<std::size_t>(o_.parallel, jb->tasks.size()), worker))
+        co_return zerog::error(errc::cancelled, "segment upload cancelled (the submission is recorded; a re-run resumes without paying again)");
     if (jb->failed) co_return std::move(*jb->failed);
     co_return result<void>();
 }
