@@ -9,9 +9,12 @@
 //      Crypto++), checks they are byte-identical and that recovery returns the signer's address;
 //   4. `zerog devnet up` in the temp dir (anvil + contracts + 2 storage nodes + indexer), uploads
 //      the file with the storage client (paid, verified), downloads it (proofs, root), verifies
-//      it, compares the bytes, and always runs `devnet down`, on failure too.
+//      it, compares the bytes, runs one verified inference on the devnet's compute provider, and
+//      always runs `devnet down`, on failure too.
 // Skip step 4 with --offline (machines without the npm fixtures).
 #include "cli.hpp"
+
+#include <boost/json.hpp>
 
 #include <zerog/crypto/cryptopp_signer.hpp>
 #include <zerog/crypto/personal_sign.hpp>
@@ -142,7 +145,7 @@ int demo(const std::vector<std::string>& raw) {
     } guard{q + "down --dir '" + devdir.string() + "' > /dev/null 2>&1"};
     std::printf("devnet   starting in %s ...\n", devdir.string().c_str());
     const fs::path uplog = dir.path / "devnet-up.log";
-    if (std::system((q + "up --dir '" + devdir.string() + "' --nodes 2 --providers 0 > '" + uplog.string() + "' 2>&1").c_str()) != 0) {
+    if (std::system((q + "up --dir '" + devdir.string() + "' --nodes 2 --providers 1 > '" + uplog.string() + "' 2>&1").c_str()) != 0) {
         std::ifstream in(uplog);
         std::string line, last;
         while (std::getline(in, line)) if (!line.empty()) last = line;
@@ -160,12 +163,42 @@ int demo(const std::vector<std::string>& raw) {
         if (bx != by) return zerog::cli::report("demo", zerog::error(errc::verification_failed, "downloaded bytes differ from the upload"));
     }
     std::printf("%s\n", summary->c_str());
-    std::printf("         round trip %.1f s, downloaded bytes identical; devnet stopped\n", rt);
-    std::printf("demo ok\n");
+    std::printf("         round trip %.1f s, downloaded bytes identical\n", rt);
+
+    // 5. one verified inference through the devnet's compute provider with the demo account that
+    //    `devnet up` funded and acknowledged (the same code path as `zerog infer`).
+    const std::string prompt = "Hello from zerog";
+    const std::string cmd = "ZEROG_DEVNET_DIR='" + devdir.string() + "' '" + exe.string() +
+                            "' infer --profile devnet --model zerog-devnet-rot13 --prompt '" + prompt + "' --json 2>&1";
+    std::string out_json;
+    if (std::FILE* pipe = ::popen(cmd.c_str(), "r")) {
+        char buf[4096];
+        std::size_t n;
+        while ((n = std::fread(buf, 1, sizeof buf, pipe)) > 0) out_json.append(buf, n);
+        if (::pclose(pipe) != 0)
+            return zerog::cli::report("demo", zerog::error(errc::verification_failed, "zerog infer failed: " + out_json));
+    }
+    boost::system::error_code jec;
+    const boost::json::value v = boost::json::parse(out_json, jec);
+    if (jec || !v.is_object() || !v.as_object().contains("verified"))
+        return zerog::cli::report("demo", zerog::error(errc::malformed_response, "zerog infer printed: " + out_json));
+    const auto& o = v.as_object();
+    std::string expected = prompt;  // the devnet model answers with ROT13 of the prompt
+    for (char& c : expected) {
+        if (c >= 'a' && c <= 'z') c = static_cast<char>('a' + (c - 'a' + 13) % 26);
+        else if (c >= 'A' && c <= 'Z') c = static_cast<char>('A' + (c - 'A' + 13) % 26);
+    }
+    if (!o.at("verified").as_bool() || o.at("content").as_string() != expected)
+        return zerog::cli::report("demo", zerog::error(errc::verification_failed, "inference not verified: " + out_json));
+    std::printf("compute  \"%s\" -> \"%s\" (provider %s)\n", prompt.c_str(), std::string(o.at("content").as_string()).c_str(),
+                std::string(o.at("provider").as_string()).c_str());
+    std::printf("         chat %s, fee %s neuron, TEE signature verified\n", std::string(o.at("chatId").as_string()).c_str(),
+                boost::json::serialize(o.at("fee")).c_str());
+    std::printf("demo ok (devnet stopped on exit)\n");
     return 0;
 }
 
 }  // namespace
 
 ZEROG_COMMAND(reg_version, "version", "version", version);
-ZEROG_COMMAND(reg_demo, "demo", "demo [--offline]          (devnet: upload, download, verify a sample file; root and signature checks)", demo);
+ZEROG_COMMAND(reg_demo, "demo", "demo [--offline]          (devnet: upload, download, verify a file; one verified inference)", demo);
