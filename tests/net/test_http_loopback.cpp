@@ -478,6 +478,10 @@ struct tls_peer {
 TEST_CASE("TLS: verified handshake with a trusted CA; unknown CA and wrong host name refused", "[net][tls]") {
     tls_peer peer;
     if (!peer.ok) {
+        // Under CI the openssl CLI is installed (tools/install-deps.sh): a skip there would be a
+        // test that cannot fail, so it is a failure instead.
+        if (const char* ci = std::getenv("CI"); ci && std::string(ci) == "true")
+            FAIL("openssl s_server did not start: the TLS peer test cannot run");
         WARN("openssl CLI not available or s_server did not start: TLS peer test skipped");
         return;
     }
