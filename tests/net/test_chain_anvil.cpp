@@ -386,3 +386,31 @@ TEST_CASE("chain client: an unreachable endpoint and a silent server fail within
     server.stop();
     ioc.run_for(100ms);
 }
+
+TEST_CASE("anvil: RPC failover: a dead first endpoint is skipped, a transfer goes through once", "[chain][failover]") {
+    env e;
+    std::uint16_t dead_port = 0;
+    {
+        asio::io_context ioc;
+        asio::ip::tcp::acceptor a(ioc, asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+        dead_port = a.local_endpoint().port();
+    }  // closed: connecting is refused
+    const std::string dead = "http://127.0.0.1:" + std::to_string(dead_port);
+    client_t c(net::http_transport(), std::vector<std::string>{dead, e.node.url()});
+    CHECK(e.must(c.chain_id()) == 16602);
+    CHECK(c.url() == e.node.url());  // the answering endpoint became current
+    const auto before = e.must(e.client.get_balance(recipient));
+    sender_t s(c, dev_signer(3), sender_options());
+    const auto out = e.must(s.send(transfer_to(recipient, uint256(5))));
+    CHECK(out.nonce == 0);  // key 3 is used by no other test
+    CHECK(e.must(e.client.get_balance(recipient)) == before + uint256(5));
+
+    // Both endpoints dead: a precise error within the connect timeouts, naming the last endpoint.
+    client_t none(net::http_transport(), std::vector<std::string>{dead, dead + "/second"});
+    const auto t0 = std::chrono::steady_clock::now();
+    auto r = e.run(none.block_number());
+    REQUIRE_FALSE(r);
+    CHECK(r.error().is(errc::connection_failed));
+    CHECK(r.error().message().find("endpoints_tried") != std::string::npos);
+    CHECK(std::chrono::steady_clock::now() - t0 < 5s);
+}

@@ -306,6 +306,70 @@ TEST_CASE("http_transport fails within its deadlines: closed port, silent server
     }());
 }
 
+// The transport arms its timer lazily (detail::io_watchdog): a later limit does not touch the
+// timer, an earlier one re-sets it, a timer that fires before the current limit sets itself
+// again, and an idle connection has no timer pending. Each path must end the request at its own
+// limit: not early, not never.
+TEST_CASE("http_transport time limits stay exact on a reused connection (lazy watchdog)", "[net]") {
+    loopback lb;
+    drive(lb.ioc, [&]() -> asio::awaitable<void> {
+        // Earlier limit after a later one: the timer must be moved forward.
+        auto fast = lb.get("/");
+        fast.options.read_timeout = 2s;
+        auto a = co_await lb.transport.async_send(fast);
+        REQUIRE(a);
+        auto hang = lb.get("/hang");
+        hang.options.read_timeout = 150ms;
+        auto t0 = clk::now();
+        auto b = co_await lb.transport.async_send(hang);
+        auto took = clk::now() - t0;
+        REQUIRE_FALSE(b);
+        CHECK(b.error().is(errc::timeout));
+        CHECK(took >= 140ms);
+        CHECK(took < 1000ms);
+        CHECK(lb.transport.connections_opened() == 1);  // the hung request reused a's connection
+
+        // Later limit after an earlier one within one exchange (write 100 ms, then read 400 ms):
+        // the timer fires at the write limit, finds the read limit not reached and sets itself
+        // again for it.
+        auto quick = lb.get("/");
+        quick.options.read_timeout = 150ms;
+        auto c = co_await lb.transport.async_send(quick);
+        REQUIRE(c);
+        auto hang2 = lb.get("/hang");
+        hang2.options.write_timeout = 100ms;
+        hang2.options.read_timeout = 400ms;
+        t0 = clk::now();
+        auto d = co_await lb.transport.async_send(hang2);
+        took = clk::now() - t0;
+        REQUIRE_FALSE(d);
+        CHECK(d.error().is(errc::timeout));
+        CHECK(d.error().detail() == "read response timed out after 400 ms");
+        CHECK(took >= 390ms);
+        CHECK(took < 1500ms);
+
+        // An idle pause longer than every earlier limit, then a request that outlives them: the
+        // limits of past exchanges must not reach into later ones.
+        auto e1 = co_await lb.transport.async_send(quick);
+        REQUIRE(e1);
+        co_await sleep_for(250ms);  // past quick's limit, connection idle in the pool
+        auto slowish = lb.get("/sse/20");  // ~100 ms of events
+        slowish.options.read_timeout = 150ms;
+        auto e2 = co_await lb.transport.async_send(slowish);
+        REQUIRE(e2);
+        CHECK(e2->body.find("\"i\":19") != std::string::npos);
+        auto hang3 = lb.get("/hang");
+        hang3.options.deadline = clk::now() + 200ms;
+        t0 = clk::now();
+        auto f = co_await lb.transport.async_send(hang3);
+        took = clk::now() - t0;
+        REQUIRE_FALSE(f);
+        CHECK(f.error().is(errc::deadline_exceeded));
+        CHECK(took >= 190ms);
+        CHECK(took < 1000ms);
+    }());
+}
+
 TEST_CASE("http_transport replaces a keep-alive connection the server closed while idle", "[net]") {
     net::server_options so;
     so.idle_timeout = 100ms;

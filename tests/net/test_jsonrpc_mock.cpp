@@ -397,3 +397,74 @@ TEST_CASE("ZEROG_CO_TRY and ZEROG_CO_CHECK return early from coroutines", "[net]
     CHECK(run(co_try_chain(mock_transport{}, false)).value() == 2);
     CHECK(run(co_try_chain(mock_transport{}, true)).error().is(errc::io_error));
 }
+
+TEST_CASE("jsonrpc fails over to the next endpoint only when one cannot be reached", "[net][failover]") {
+    const std::string a = "http://a.example:8545/KEY_A", b = "http://b.example:8545/KEY_B", c = "http://c.example:8545";
+    auto echo_id = [](const policy::http_request& r) {
+        auto v = json::parse(r.body);
+        return scripted_reply::json(R"({"jsonrpc":"2.0","id":)" + json::serialize(v.at("id")) + R"(,"result":"0x10"})");
+    };
+    SECTION("refused, then 503: the third answers and becomes current for later calls") {
+        mock_transport m;
+        m.on_url(a, scripted_reply::failure(zerog::error(errc::connection_failed, "connect failed: refused")));
+        m.on_url(b, scripted_reply::response(503, "busy"));
+        m.set_handler(echo_id);
+        net::jsonrpc_client<mock_transport> rpc(m, std::vector<std::string>{a, b, c});
+        auto r = run(rpc.call("eth_blockNumber"));
+        REQUIRE(r);
+        CHECK(*r == "0x10");
+        CHECK(rpc.url() == c);
+        auto again = run(rpc.call("eth_chainId"));
+        REQUIRE(again);
+        const auto reqs = m.requests();
+        REQUIRE(reqs.size() == 4);
+        CHECK(reqs[0].url == a);
+        CHECK(reqs[1].url == b);
+        CHECK(reqs[2].url == c);
+        CHECK(reqs[3].url == c);  // sticky: the next call starts at the endpoint that answered
+        CHECK(reqs[0].body == reqs[2].body);  // the same request (same id) was resent
+    }
+    SECTION("an answer is final: a JSON-RPC error (even -32603) and a malformed body are not failed over") {
+        mock_transport m;
+        m.on_url(a, scripted_reply::json(R"({"jsonrpc":"2.0","id":1,"error":{"code":-32603,"message":"internal"}})"));
+        m.set_handler(echo_id);
+        net::jsonrpc_client<mock_transport> rpc(m, std::vector<std::string>{a, b});
+        auto r = run(rpc.call("eth_call"));
+        REQUIRE_FALSE(r);
+        CHECK(r.error().is(errc::server_error));
+        CHECK(m.request_count() == 1);
+        m.on_url(a, scripted_reply::json("not json"));
+        auto bad = run(rpc.call("eth_call"));
+        REQUIRE_FALSE(bad);
+        CHECK(bad.error().is(errc::malformed_response));
+        CHECK(m.request_count() == 2);
+        CHECK(rpc.url() == a);
+    }
+    SECTION("every endpoint down: the last error, how many were tried, no key in the message") {
+        mock_transport m;
+        m.on_url(a, scripted_reply::failure(zerog::error(errc::timeout, "read response timed out after 100 ms")));
+        m.on_url(b, scripted_reply::failure(zerog::error(errc::connection_closed, "connection closed by peer")));
+        net::jsonrpc_client<mock_transport> rpc(m, std::vector<std::string>{a, b});
+        auto r = run(rpc.call("eth_blockNumber"));
+        REQUIRE_FALSE(r);
+        CHECK(r.error().is(errc::connection_closed));
+        const std::string msg = r.error().message();
+        INFO(msg);
+        CHECK(msg.find("endpoints_tried") != std::string::npos);
+        CHECK(msg.find("b.example") != std::string::npos);
+        CHECK(msg.find("KEY_") == std::string::npos);
+        CHECK(m.request_count() == 2);
+        CHECK(rpc.url() == a);  // nothing answered: the preferred endpoint stays current
+    }
+    SECTION("a passed deadline stops the failover") {
+        mock_transport m;
+        m.on_url(a, scripted_reply::failure(zerog::error(errc::connection_failed, "refused")).after(30ms));
+        m.set_handler(echo_id);
+        net::jsonrpc_client<mock_transport> rpc(m, std::vector<std::string>{a, b});
+        policy::request_options ro;
+        ro.deadline = std::chrono::steady_clock::now() + 10ms;
+        auto r = run(rpc.call("eth_blockNumber", json::array(), ro));
+        REQUIRE_FALSE(r);
+        CHECK(m.request_count() == 1);
+    }
+}

@@ -98,6 +98,10 @@ public:
 
     eth_client(T transport, std::string url, net::jsonrpc_options opts = {})
         : rpc_(std::move(transport), std::move(url), std::move(opts)) {}
+    /// Several equivalent RPC endpoints, preferred first: calls fail over when one cannot be
+    /// reached (net/jsonrpc.hpp, "Failover").
+    eth_client(T transport, std::vector<std::string> urls, net::jsonrpc_options opts = {})
+        : rpc_(std::move(transport), std::move(urls), std::move(opts)) {}
     explicit eth_client(net::jsonrpc_client<T> rpc) : rpc_(std::move(rpc)) {}
 
     /// Custom errors known to revert decoding (default: the built-in registry). Must outlive the

@@ -53,8 +53,8 @@ public:
     /// Send `data` as one chunk. false: the client is gone or the write timed out (stop producing).
     asio::awaitable<bool> write(std::string_view data) {
         if (data.empty() || failed_) co_return !failed_;
-        stream_.expires_after(write_timeout_);
-        auto [ec, n] = co_await asio::async_write(stream_, detail::http::make_chunk(asio::buffer(data.data(), data.size())),
+        dog_.arm(std::chrono::steady_clock::now() + write_timeout_);
+        auto [ec, n] = co_await asio::async_write(sock_, detail::http::make_chunk(asio::buffer(data.data(), data.size())),
                                                   detail::use_tuple);
         failed_ = static_cast<bool>(ec);
         co_return !failed_;
@@ -77,8 +77,9 @@ public:
 
 private:
     friend class http_server;
-    stream_writer(detail::beast::tcp_stream& s, std::chrono::milliseconds wt) : stream_(s), write_timeout_(wt) {}
-    detail::beast::tcp_stream& stream_;
+    stream_writer(detail::tcp::socket& s, detail::io_watchdog& d, std::chrono::milliseconds wt) : sock_(s), dog_(d), write_timeout_(wt) {}
+    detail::tcp::socket& sock_;
+    detail::io_watchdog& dog_;
     std::chrono::milliseconds write_timeout_;
     bool failed_ = false;
 };
@@ -186,15 +187,20 @@ private:
     using tcp = detail::tcp;
     using strand_t = asio::strand<asio::any_io_executor>;
 
+    // A plain socket bounded by an io_watchdog (detail/http_connection.hpp): beast::tcp_stream's
+    // per-operation timer costs a system call per read and write.
     struct session {
-        explicit session(tcp::socket&& sock, strand_t s) : strand(s), stream(std::move(sock)) {}
+        explicit session(tcp::socket&& s, strand_t st) : strand(st), sock(std::move(s)), dog(st, sock) {}
         strand_t strand;
-        detail::beast::tcp_stream stream;
+        tcp::socket sock;
+        detail::io_watchdog dog;
         asio::cancellation_signal cancel;
         void shut() {
             cancel.emit(asio::cancellation_type::terminal);
-            stream.close();
+            beast::error_code ec;
+            sock.close(ec);
         }
+        void arm(std::chrono::milliseconds t) { dog.arm(std::chrono::steady_clock::now() + t); }
     };
 
     struct state {
@@ -245,7 +251,7 @@ private:
                 st->sessions.emplace(next_id, ss);
             }
             beast::error_code opt_ec;
-            ss->stream.socket().set_option(tcp::no_delay(true), opt_ec);
+            ss->sock.set_option(tcp::no_delay(true), opt_ec);
             asio::co_spawn(conn_strand, run_session(st, ss, next_id),
                            asio::bind_cancellation_slot(ss->cancel.slot(), asio::detached));
         }
@@ -258,8 +264,8 @@ private:
             // handler cancelled by stop() or a bug in a handler: the connection just closes
         }
         beast::error_code ec;
-        ss->stream.socket().shutdown(tcp::socket::shutdown_both, ec);
-        ss->stream.close();
+        ss->sock.shutdown(tcp::socket::shutdown_both, ec);
+        ss->sock.close(ec);
         std::lock_guard lk(st->m);
         st->sessions.erase(id);
     }
@@ -280,8 +286,8 @@ private:
         res.body() = std::move(body);
         res.keep_alive(keep_alive);
         res.prepare_payload();
-        ss.stream.expires_after(st.opts.write_timeout);
-        auto [ec, n] = co_await http::async_write(ss.stream, res, detail::use_tuple);
+        ss.arm(st.opts.write_timeout);
+        auto [ec, n] = co_await http::async_write(ss.sock, res, detail::use_tuple);
         co_return !ec;
     }
 
@@ -292,8 +298,8 @@ private:
             http::request_parser<http::string_body> p;
             p.header_limit(st.opts.max_header_bytes);
             p.body_limit(st.opts.max_body_bytes);
-            ss.stream.expires_after(st.opts.idle_timeout);
-            auto [ec, n] = co_await http::async_read(ss.stream, buffer, p, detail::use_tuple);
+            ss.arm(st.opts.idle_timeout);
+            auto [ec, n] = co_await http::async_read(ss.sock, buffer, p, detail::use_tuple);
             if (ec == http::error::body_limit) {
                 co_await write_simple(st, ss, 413, R"({"error":"request body too large"})", false, no_headers());
                 co_return;
@@ -333,14 +339,14 @@ private:
                 head.keep_alive(keep_alive);
                 head.chunked(true);
                 http::response_serializer<http::empty_body> sr(head);
-                ss.stream.expires_after(st.opts.write_timeout);
-                auto [hec, hn] = co_await http::async_write_header(ss.stream, sr, detail::use_tuple);
+                ss.arm(st.opts.write_timeout);
+                auto [hec, hn] = co_await http::async_write_header(ss.sock, sr, detail::use_tuple);
                 if (hec) co_return;
-                stream_writer w(ss.stream, st.opts.write_timeout);
+                stream_writer w(ss.sock, ss.dog, st.opts.write_timeout);
                 co_await res.stream(w);
                 if (w.failed()) co_return;
-                ss.stream.expires_after(st.opts.write_timeout);
-                auto [lec, ln] = co_await asio::async_write(ss.stream, http::make_chunk_last(), detail::use_tuple);
+                ss.arm(st.opts.write_timeout);
+                auto [lec, ln] = co_await asio::async_write(ss.sock, http::make_chunk_last(), detail::use_tuple);
                 if (lec) co_return;
             }
             if (!keep_alive) co_return;

@@ -113,14 +113,18 @@ private:
         namespace http = detail::http;
         attempt_outcome out;
         const auto& o = req.options;
-        detail::beast::tcp_stream& low = c.lowest();
+        auto& dog = c.watchdog;
+        // The watchdog cancels the socket at the limit: operation_aborted then means timeout.
+        auto timed = [&dog](detail::beast::error_code ec) {
+            return ec && dog.fired() ? detail::beast::error_code(detail::beast::error::timeout) : ec;
+        };
 
         const auto wlim = detail::limit_for(o, o.write_timeout);
-        low.expires_at(wlim.at);
+        dog.arm(wlim.at);
         auto [wec, wn] = co_await http::async_write(stream, breq, detail::use_tuple);
         if (wec) {
             out.stale = reused && closed_early(wec);
-            out.res = detail::map_error(wec, "send request", wlim);
+            out.res = detail::map_error(timed(wec), "send request", wlim);
             co_return out;
         }
 
@@ -130,11 +134,11 @@ private:
             p.header_limit(max_header);
             p.body_limit(o.max_response_bytes);
             if (req.method == "HEAD") p.skip(true);
-            low.expires_at(rlim.at);
+            dog.arm(rlim.at);
             auto [rec, rn] = co_await http::async_read(stream, c.buffer, p, detail::use_tuple);
             if (rec) {
                 out.stale = reused && !p.got_some() && closed_early(rec);
-                out.res = detail::map_error(rec, "read response", rlim);
+                out.res = detail::map_error(timed(rec), "read response", rlim);
                 co_return out;
             }
             auto msg = p.release();
@@ -149,11 +153,11 @@ private:
         http::response_parser<http::buffer_body> p;
         p.header_limit(max_header);
         p.body_limit(o.max_response_bytes);
-        low.expires_at(rlim.at);
+        dog.arm(rlim.at);
         auto [hec, hn] = co_await http::async_read_header(stream, c.buffer, p, detail::use_tuple);
         if (hec) {
             out.stale = reused && !p.got_some() && closed_early(hec);
-            out.res = detail::map_error(hec, "read response header", rlim);
+            out.res = detail::map_error(timed(hec), "read response header", rlim);
             co_return out;
         }
         http_response head = to_response(p.get().base());
@@ -164,12 +168,12 @@ private:
             p.get().body().data = buf.data();
             p.get().body().size = buf.size();
             rlim = detail::limit_for(o, o.read_timeout);
-            low.expires_at(rlim.at);
+            dog.arm(rlim.at);
             // read_some: return what has arrived (async_read would wait to fill the buffer).
             auto [bec, bn] = co_await http::async_read_some(stream, c.buffer, p, detail::use_tuple);
             if (bec == http::error::need_buffer) bec = {};
             if (bec) {
-                out.res = detail::map_error(bec, "read response body", rlim);
+                out.res = detail::map_error(timed(bec), "read response body", rlim);
                 co_return out;
             }
             const std::size_t got = buf.size() - p.get().body().size;
@@ -248,10 +252,10 @@ private:
             attempt_outcome out;
             if (c->tls) out = co_await run_attempt(*c->tls, *c, breq, req, chunk_ptr, reused, s->opts.max_header_bytes);
             else out = co_await run_attempt(*c->plain, *c, breq, req, chunk_ptr, reused, s->opts.max_header_bytes);
+            c->watchdog.disarm();
             if (out.stale && attempt == 0) continue;  // the server had closed the idle connection
             ++c->requests;
             if (out.reusable) {
-                c->lowest().expires_never();
                 s->pool.give_back(std::move(c));
             }
             if (!out.res) {

@@ -12,6 +12,16 @@
 // `call_detailed`. A non-2xx HTTP answer that carries a valid JSON-RPC error is reported as that
 // error (more precise than the status); otherwise as the transport's status error.
 //
+// Failover: a client may be given several equivalent endpoints (the same chain behind different
+// RPC providers). A call goes to the current endpoint; when that endpoint cannot be reached
+// (connection refused/closed, timeout, TLS failure, I/O error, HTTP 429/502/503/504) the same
+// request goes to the next one, each endpoint at most once per call, while the deadline allows.
+// The first endpoint that answers becomes the current one for later calls (copies share it). An
+// answer — a result or a JSON-RPC error object, even -32603 — is final: the node saw the request,
+// and only reachability is failed over. Resending after a timeout is safe for every Ethereum
+// method we use: reads are pure and a signed raw transaction has one hash wherever it lands.
+// Errors name the endpoint that produced them and, after a failover, how many were tried.
+//
 // Telemetry seam: `jsonrpc_options::extra_headers` is called once per HTTP request and its headers
 // are added (the telemetry policy will put a W3C `traceparent` there).
 //
@@ -23,6 +33,7 @@
 #include <zerog/core/bytes.hpp>
 #include <zerog/core/uint256.hpp>
 #include <zerog/net/co_try.hpp>
+#include <zerog/policy/retry.hpp>
 #include <zerog/policy/transport.hpp>
 
 #include <boost/json.hpp>
@@ -263,7 +274,11 @@ template <policy::Transport T = policy::null_transport>
 class jsonrpc_client {
 public:
     jsonrpc_client(T transport, std::string url, jsonrpc_options opts = {})
-        : transport_(std::move(transport)), url_(std::move(url)), opts_(std::move(opts)),
+        : jsonrpc_client(std::move(transport), std::vector<std::string>{std::move(url)}, std::move(opts)) {}
+    /// Several equivalent endpoints, preferred first (see "Failover" in the file comment). At
+    /// least one is required; an empty list gets one empty URL, which every call reports as bad.
+    jsonrpc_client(T transport, std::vector<std::string> urls, jsonrpc_options opts = {})
+        : transport_(std::move(transport)), eps_(std::make_shared<endpoints>(std::move(urls))), opts_(std::move(opts)),
           next_id_(std::make_shared<std::atomic<std::uint64_t>>(1)) {}
 
     /// Call `method` with `params` (array or object); the result, or a contextual error.
@@ -273,7 +288,7 @@ public:
         auto out = co_await call_detailed(method, std::move(params), std::move(request));
         if (!out) co_return std::move(out).error();
         if (auto* e = std::get_if<rpc_error_object>(&*out))
-            co_return e->to_error().during(method).at(url_).with("rpc_code", std::to_string(e->code));
+            co_return e->to_error().during(method).at(url()).with("rpc_code", std::to_string(e->code));
         co_return std::get<json::value>(std::move(*out));
     }
 
@@ -284,7 +299,7 @@ public:
         auto v = co_await call(method, std::move(params), std::move(request));
         if (!v) co_return std::move(v).error();
         auto converted = rpc_result_traits<R>::from_json(std::move(v).value());
-        if (!converted) co_return std::move(converted).error().during("decoding the result of " + method).at(url_);
+        if (!converted) co_return std::move(converted).error().during("decoding the result of " + method).at(url());
         co_return std::move(converted).value();
     }
 
@@ -295,12 +310,13 @@ public:
         const std::uint64_t id = next_id_->fetch_add(1, std::memory_order_relaxed);
         json::object o;
         jsonrpc_detail::append_request(o, method, params, id);
-        auto req = make_request(json::serialize(o), rpc_request_info{method, 1}, request);
-        const std::size_t limit = req.options.max_response_bytes;
-        auto res = co_await transport_.async_send(std::move(req));
-        if (!res) co_return std::move(res).error().during(method).at(url_);
+        const std::size_t limit = (request ? *request : opts_.request).max_response_bytes;
+        std::size_t used = 0;
+        auto res = co_await post(json::serialize(o), rpc_request_info{method, 1}, request, used);
+        const std::string& at = eps_->urls[used];
+        if (!res) co_return std::move(res).error().during(method).at(at);
         auto parsed = jsonrpc_detail::parse_single(res->body, id, limit);
-        if (!parsed || !is_success(res->status)) co_return status_or(std::move(parsed), std::move(*res), method);
+        if (!parsed || !is_success(res->status)) co_return status_or(std::move(parsed), std::move(*res), method, at);
         co_return std::move(parsed).value();
     }
 
@@ -308,7 +324,7 @@ public:
     /// error is that element's error. Results are in call order.
     asio::awaitable<result<std::vector<result<json::value>>>> batch(std::vector<rpc_call> calls,
                                                                     std::optional<policy::request_options> request = std::nullopt) {
-        if (calls.empty()) co_return fail(zerog::error(errc::invalid_argument, "empty JSON-RPC batch").during("JSON-RPC batch").at(url_));
+        if (calls.empty()) co_return fail(zerog::error(errc::invalid_argument, "empty JSON-RPC batch").during("JSON-RPC batch").at(url()));
         const std::size_t n = calls.size();
         const std::uint64_t first = next_id_->fetch_add(n, std::memory_order_relaxed);
         json::array a;
@@ -319,26 +335,27 @@ public:
             a.push_back(std::move(o));
         }
         const std::string label = "JSON-RPC batch";
-        auto req = make_request(json::serialize(a), rpc_request_info{calls.front().method, n}, request);
-        const std::size_t limit = req.options.max_response_bytes;
-        auto res = co_await transport_.async_send(std::move(req));
-        if (!res) co_return std::move(res).error().during(label).at(url_).with("batch_size", std::to_string(n));
+        const std::size_t limit = (request ? *request : opts_.request).max_response_bytes;
+        std::size_t used = 0;
+        auto res = co_await post(json::serialize(a), rpc_request_info{calls.front().method, n}, request, used);
+        const std::string& at = eps_->urls[used];
+        if (!res) co_return std::move(res).error().during(label).at(at).with("batch_size", std::to_string(n));
         auto parsed = jsonrpc_detail::parse_batch(res->body, first, n, limit);
         if (!is_success(res->status)) {
             // Only a whole-batch JSON-RPC rejection explains more than the status itself.
             const bool rpc_rejection = !parsed && (parsed.error().is(errc::rpc_error) || parsed.error().is(errc::server_error));
             if (!rpc_rejection) {
-                auto e = policy::check_status(std::move(*res), status_shape());
-                co_return std::move(e).error().during(label).at(url_).with("batch_size", std::to_string(n));
+                auto e = policy::check_status(std::move(*res), status_shape(at));
+                co_return std::move(e).error().during(label).at(at).with("batch_size", std::to_string(n));
             }
         }
-        if (!parsed) co_return std::move(parsed).error().during(label).at(url_).with("batch_size", std::to_string(n));
+        if (!parsed) co_return std::move(parsed).error().during(label).at(at).with("batch_size", std::to_string(n));
         std::vector<result<json::value>> out;
         out.reserve(n);
         for (std::size_t i = 0; i < n; ++i) {
             auto& oc = parsed.value()[i];
             if (auto* e = std::get_if<rpc_error_object>(&oc))
-                out.push_back(e->to_error().during(calls[i].method).at(url_).with("rpc_code", std::to_string(e->code)));
+                out.push_back(e->to_error().during(calls[i].method).at(at).with("rpc_code", std::to_string(e->code)));
             else
                 out.push_back(std::get<json::value>(std::move(oc)));
         }
@@ -347,17 +364,71 @@ public:
 
     T& transport() noexcept { return transport_; }
     const T& transport() const noexcept { return transport_; }
-    const std::string& url() const noexcept { return url_; }
+    /// The current endpoint (the one the next call goes to first).
+    const std::string& url() const noexcept { return eps_->urls[eps_->current.load(std::memory_order_relaxed)]; }
+    /// Every configured endpoint, preferred first.
+    const std::vector<std::string>& urls() const noexcept { return eps_->urls; }
     jsonrpc_options& options() noexcept { return opts_; }
 
 private:
     static bool is_success(unsigned status) { return status >= 200 && status < 300; }
 
-    policy::http_request make_request(std::string body, const rpc_request_info& info,
+    struct endpoints {
+        explicit endpoints(std::vector<std::string> u) : urls(u.empty() ? std::vector<std::string>{std::string()} : std::move(u)) {}
+        const std::vector<std::string> urls;  // never empty
+        std::atomic<std::size_t> current{0};
+    };
+
+    /// Could this outcome be an unreachable endpoint rather than an answer? (See the file comment.)
+    static bool unreachable(const result<policy::http_response>& r) {
+        if (r) return r->status == 429 || r->status == 502 || r->status == 503 || r->status == 504;
+        const auto& c = r.error().code();
+        if (c.category() != zerog_category()) return policy::is_retryable(r.error());
+        switch (static_cast<errc>(c.value())) {
+        case errc::timeout:
+        case errc::connection_failed:
+        case errc::connection_closed:
+        case errc::io_error:
+        case errc::tls_error:
+            return true;
+        default:
+            return false;  // deadline, cancellation, bad URL, oversized answer: not the endpoint's reachability
+        }
+    }
+
+    /// POST `body` to the current endpoint, failing over (file comment); `used` = the endpoint
+    /// index whose outcome is returned.
+    asio::awaitable<result<policy::http_response>> post(std::string body, const rpc_request_info& info,
+                                                        const std::optional<policy::request_options>& request, std::size_t& used) {
+        const std::size_t n = eps_->urls.size();
+        std::size_t first = eps_->current.load(std::memory_order_relaxed);
+        if (n == 1) {
+            used = 0;
+            policy::http_request req = make_request(eps_->urls[0], std::move(body), info, request);
+            co_return co_await transport_.async_send(std::move(req));
+        }
+        const auto& ro = request ? *request : opts_.request;
+        for (std::size_t k = 0;; ++k) {
+            used = (first + k) % n;
+            const bool last = k + 1 == n;
+            // Built in a named local: GCC 12 mishandles a conditional's temporary inside co_await.
+            std::string this_body = last ? std::move(body) : body;
+            policy::http_request req = make_request(eps_->urls[used], std::move(this_body), info, request);
+            auto res = co_await transport_.async_send(std::move(req));
+            const bool out_of_time = ro.deadline && std::chrono::steady_clock::now() >= *ro.deadline;
+            if (!unreachable(res) || last || out_of_time) {
+                if (k > 0 && !unreachable(res)) eps_->current.compare_exchange_strong(first, used, std::memory_order_relaxed);
+                if (k > 0 && !res) co_return std::move(res).error().with("endpoints_tried", std::to_string(k + 1));
+                co_return res;
+            }
+        }
+    }
+
+    policy::http_request make_request(const std::string& url, std::string body, const rpc_request_info& info,
                                       const std::optional<policy::request_options>& request) const {
         policy::http_request req;
         req.method = "POST";
-        req.url = url_;
+        req.url = url;
         req.body = std::move(body);
         req.options = request ? *request : opts_.request;
         // We read the JSON-RPC error a server may send with a non-2xx status, then decide.
@@ -372,23 +443,24 @@ private:
     }
 
     // The request shape check_status needs: only the URL, method and the (default) status policy.
-    policy::http_request status_shape() const {
+    static policy::http_request status_shape(const std::string& url) {
         policy::http_request r;
-        r.url = url_;
+        r.url = url;
         return r;
     }
 
     // Non-2xx: a valid JSON-RPC error in the body explains more than the status; otherwise the
     // status error (and, for a 2xx, the parse error) is what we report.
-    result<rpc_outcome> status_or(result<rpc_outcome> parsed, policy::http_response res, const std::string& method) const {
-        if (is_success(res.status)) return std::move(parsed).error().during(method).at(url_);
+    static result<rpc_outcome> status_or(result<rpc_outcome> parsed, policy::http_response res, const std::string& method,
+                                         const std::string& url) {
+        if (is_success(res.status)) return std::move(parsed).error().during(method).at(url);
         if (parsed && std::holds_alternative<rpc_error_object>(*parsed)) return parsed;
-        auto e = policy::check_status(std::move(res), status_shape());
-        return std::move(e).error().during(method).at(url_);
+        auto e = policy::check_status(std::move(res), status_shape(url));
+        return std::move(e).error().during(method).at(url);
     }
 
     T transport_;
-    std::string url_;
+    std::shared_ptr<endpoints> eps_;
     jsonrpc_options opts_;
     std::shared_ptr<std::atomic<std::uint64_t>> next_id_;
 };

@@ -8,8 +8,11 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
@@ -84,19 +87,134 @@ inline zerog::error map_error(const beast::error_code& ec, std::string_view phas
     return zerog::error(errc::io_error, what + " failed: " + ec.message());
 }
 
+/// Bounds the I/O of one socket by an absolute time limit without touching a timer per operation.
+///
+/// Why not beast::tcp_stream's expiry: it re-arms a steady_timer for every read and write, and a
+/// timer that becomes the reactor's earliest costs a timerfd_settime system call — two per
+/// JSON-RPC round trip, about 10 % of a loopback call (docs/benchmarks.md). Here the timer is armed
+/// lazily: `arm(limit)` only records the limit, and touches the timer only when the limit is
+/// EARLIER than the time the timer is already set for. When the timer fires it compares the
+/// recorded limit with the clock: passed → the socket's pending operations are cancelled and
+/// `fired()` turns true (callers map that to a timeout); not yet → the timer is set again for the
+/// recorded limit. The phases of one exchange (write, read, each streamed chunk) move the limit
+/// forward, so an exchange sets the timer at most once, and back-to-back exchanges share one
+/// setting; `disarm()` cancels it once the connection is really idle.
+///
+/// Thread safety: arm/disarm/fired are called by the connection's single user; the timer handler
+/// runs on the socket's executor; detach() (from the destructor) may run on any thread. All state
+/// is behind one mutex and lives in a shared block kept alive by a pending handler.
+class io_watchdog {
+public:
+    io_watchdog(asio::any_io_executor ex, tcp::socket& sock) : s_(std::make_shared<shared>(std::move(ex), &sock)) {}
+    io_watchdog(const io_watchdog&) = delete;
+    io_watchdog& operator=(const io_watchdog&) = delete;
+    ~io_watchdog() {
+        std::lock_guard lk(s_->m);
+        s_->sock = nullptr;
+        s_->limit = steady_time::max();
+        s_->timer.cancel();
+    }
+
+    /// Operations started from now on end (cancelled) once `limit` has passed.
+    void arm(steady_time limit) {
+        std::lock_guard lk(s_->m);
+        s_->fired = false;
+        s_->limit = limit;
+        if (limit < s_->armed_for) {
+            s_->armed_for = limit;
+            s_->timer.expires_at(limit);  // cancels a pending wait: its handler sees the new time
+            s_->timer.async_wait(handler{s_});
+        }
+    }
+    /// Nothing in flight: the exchange ended and the connection goes idle. Nothing may stay
+    /// pending on an idle connection (an io_context's run() must return when the user's work is
+    /// done, not when an idle connection's timer would have fired), so the timer is cancelled —
+    /// but from a posted check rather than here: a caller that starts its next exchange at once
+    /// (the common case under load) re-arms before the check runs, and the timer is never touched.
+    /// Cancelling costs no system call; setting the timer again would.
+    void disarm() {
+        std::lock_guard lk(s_->m);
+        s_->limit = steady_time::max();
+        ++s_->idle_generation;
+        if (s_->armed_for != steady_time::max()) asio::post(s_->timer.get_executor(), idle_check{s_, s_->idle_generation});
+    }
+    /// The limit passed while armed and the socket's operations were cancelled.
+    bool fired() const {
+        std::lock_guard lk(s_->m);
+        return s_->fired;
+    }
+
+private:
+    struct shared {
+        shared(asio::any_io_executor ex, tcp::socket* s) : timer(std::move(ex)), sock(s) {}
+        std::mutex m;
+        asio::steady_timer timer;
+        tcp::socket* sock;
+        steady_time limit = steady_time::max();      ///< of the operation in flight; max = none
+        steady_time armed_for = steady_time::max();  ///< when the timer is set to fire; max = not set
+        std::uint64_t idle_generation = 0;           ///< bumped by every disarm()
+        bool fired = false;
+    };
+    struct idle_check {
+        std::shared_ptr<shared> s;
+        std::uint64_t generation;
+        void operator()() const {
+            std::lock_guard lk(s->m);
+            // Still the same idle period (no exchange since), and the timer still set: cancel it.
+            if (!s->sock || s->idle_generation != generation || s->limit != steady_time::max() ||
+                s->armed_for == steady_time::max())
+                return;
+            s->armed_for = steady_time::max();
+            s->timer.cancel();
+        }
+    };
+    struct handler {
+        std::shared_ptr<shared> s;
+        void operator()(const beast::error_code& ec) const {
+            std::lock_guard lk(s->m);
+            if (ec == asio::error::operation_aborted || !s->sock) return;  // re-set (a newer wait runs) or detached
+            const auto now = std::chrono::steady_clock::now();
+            if (s->limit <= now) {
+                s->armed_for = steady_time::max();
+                s->fired = true;
+                s->limit = steady_time::max();
+                beast::error_code ignored;
+                s->sock->cancel(ignored);
+            } else if (s->limit != steady_time::max()) {
+                s->armed_for = s->limit;
+                s->timer.expires_at(s->limit);
+                s->timer.async_wait(handler{s});
+            } else {
+                s->armed_for = steady_time::max();  // idle: the next arm() sets the timer again
+            }
+        }
+    };
+    std::shared_ptr<shared> s_;
+};
+
 /// One keep-alive connection (plain or TLS) bound to the executor that created it. Not
 /// thread-safe: owned by exactly one request at a time (the pool hands it out exclusively).
+/// Plain sockets rather than beast::tcp_stream: time limits come from `watchdog` (see above).
 struct connection {
+    connection(asio::any_io_executor ex, ssl::context* tls_ctx)
+        : executor(ex), context(&asio::query(ex, asio::execution::context)),
+          plain(tls_ctx ? std::nullopt : std::optional<tcp::socket>(std::in_place, ex)),
+          tls(tls_ctx ? std::optional<beast::ssl_stream<tcp::socket>>(std::in_place, ex, *tls_ctx) : std::nullopt),
+          watchdog(ex, lowest()) {}
+    connection(const connection&) = delete;
+    connection& operator=(const connection&) = delete;
+
     asio::any_io_executor executor;
     asio::execution_context* context = nullptr;  ///< the context whose reactor drives the socket
     std::string origin;  ///< pool key: scheme://host:port
-    std::optional<beast::tcp_stream> plain;
-    std::optional<beast::ssl_stream<beast::tcp_stream>> tls;
+    std::optional<tcp::socket> plain;                   ///< http
+    std::optional<beast::ssl_stream<tcp::socket>> tls;  ///< https
+    io_watchdog watchdog;       ///< bounds every operation on the socket
     beast::flat_buffer buffer;  ///< bytes the server sent beyond the last response (pipelining-safe)
     steady_time last_used{};
     std::size_t requests = 0;
 
-    beast::tcp_stream& lowest() { return tls ? beast::get_lowest_layer(*tls) : *plain; }
+    tcp::socket& lowest() { return tls ? beast::get_lowest_layer(*tls) : *plain; }
 };
 
 class connection_pool;
@@ -276,30 +394,27 @@ inline std::shared_ptr<ssl::context> make_tls_context(const std::string& extra_c
 inline asio::awaitable<result<std::unique_ptr<connection>>> open_connection(const url_parts& u, const policy::request_options& o,
                                                                             asio::any_io_executor ex, ssl::context* tls_ctx) {
     const phase_limit lim = limit_for(o, o.connect_timeout);
-    auto c = std::make_unique<connection>();
-    c->executor = ex;
-    c->context = &asio::query(ex, asio::execution::context);
+    auto c = std::make_unique<connection>(ex, u.tls ? tls_ctx : nullptr);
     c->origin = u.origin();
-    if (u.tls) c->tls.emplace(ex, *tls_ctx);
-    else c->plain.emplace(ex);
-    beast::tcp_stream& s = c->lowest();
+    tcp::socket& s = c->lowest();
+    // A timeout surfaces as operation_aborted from the cancelled socket; report it as a timeout.
+    auto timed = [&c](beast::error_code ec) { return ec && c->watchdog.fired() ? beast::error_code(beast::error::timeout) : ec; };
 
     beast::error_code addr_ec;
     const auto literal = asio::ip::make_address(u.host, addr_ec);
-    s.expires_at(lim.at);
+    c->watchdog.arm(lim.at);  // connect and, for https, the TLS handshake
     if (!addr_ec) {
         const tcp::endpoint ep(literal, u.port);
         auto [ec] = co_await s.async_connect(ep, use_tuple);
-        if (ec) co_return map_error(ec, "connect", lim);
+        if (ec) co_return map_error(timed(ec), "connect", lim);
     } else {
         auto resolved = co_await bounded_resolve(u, lim);
         if (!resolved) co_return std::move(resolved).error();
-        s.expires_at(lim.at);
-        auto [ec, ep] = co_await s.async_connect(*resolved, use_tuple);
-        if (ec) co_return map_error(ec, "connect", lim);
+        auto [ec, ep] = co_await asio::async_connect(s, *resolved, use_tuple);
+        if (ec) co_return map_error(timed(ec), "connect", lim);
     }
     beast::error_code opt_ec;
-    s.socket().set_option(tcp::no_delay(true), opt_ec);  // small JSON-RPC requests: no Nagle delay
+    s.set_option(tcp::no_delay(true), opt_ec);  // small JSON-RPC requests: no Nagle delay
 
     if (u.tls) {
         SSL* h = c->tls->native_handle();
@@ -311,13 +426,14 @@ inline asio::awaitable<result<std::unique_ptr<connection>>> open_connection(cons
         }
         auto [ec] = co_await c->tls->async_handshake(ssl::stream_base::client, use_tuple);
         if (ec) {
-            auto e = map_error(ec, "TLS handshake", lim);
+            auto e = map_error(timed(ec), "TLS handshake", lim);
             if (const long v = SSL_get_verify_result(h); v != X509_V_OK && e.is(errc::tls_error))
                 e = zerog::error(errc::tls_error, "TLS handshake failed: certificate verification: " +
                                                       std::string(X509_verify_cert_error_string(v)));
             co_return e;
         }
     }
+    c->watchdog.disarm();
     co_return std::move(c);
 }
 
