@@ -1,9 +1,12 @@
 // Storage client tests: planning and selection (pure), validation before any network call (mock
 // transport), and devnet integration through `zerog devnet up` (round trips, one Submit per
 // distinct file across retries and re-runs, rejected inputs, every node fault mode, resumable
-// downloads across client instances).
+// downloads across client instances, budgets refusing before any transaction, persisted budgets,
+// and `zerog upload --estimate`).
 #include <zerog/client/storage_client.hpp>
 #include <zerog/config/load.hpp>
+#include <zerog/policy/budget.hpp>
+#include <zerog/policy/telemetry_ref.hpp>
 
 #include <catch2/catch.hpp>
 
@@ -146,9 +149,11 @@ struct devnet {
         if (!c) FAIL(c.error().message());
         return std::move(*c);
     }
-    std::unique_ptr<zerog::storage_client> client(std::chrono::milliseconds finality = std::chrono::milliseconds(60'000)) const {
+    std::unique_ptr<zerog::storage_client> client(std::chrono::milliseconds finality = std::chrono::milliseconds(60'000),
+                                                  std::string user = {}) const {
         auto cfg = config();
         auto o = cl::storage_client_options::from_config(cfg);
+        o.user = std::move(user);
         o.finality_timeout = finality;
         o.upload_timeout = finality * 2;
         o.download_timeout = finality * 2;
@@ -355,6 +360,237 @@ TEST_CASE("storage client: devnet round trips, one Submit per file, rejections, 
             REQUIRE((it == subs.end() || it->second == 1));
         }
         // The mandatory outcomes: node 1 is healthy, so these modes must succeed by fail-over.
+    }
+}
+
+namespace {
+
+/// Run a shell command: (exit code, stdout).
+std::pair<int, std::string> capture(const std::string& cmd) {
+    std::string out;
+    FILE* p = ::popen(cmd.c_str(), "r");
+    if (!p) return {-1, out};
+    char buf[4096];
+    std::size_t n;
+    while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+    const int st = ::pclose(p);
+    return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, out};
+}
+
+using budget_telemetry = zerog::policy::telemetry_ref<zerog::policy::testing::recording_telemetry>;
+using test_tracker = zerog::policy::budget_tracker<budget_telemetry>;
+using zerog::policy::budget_kind;
+
+zerog::policy::budget_config limit_of(budget_kind k, zerog::uint256 limit) {
+    zerog::policy::budget_config c;
+    c.default_limits[static_cast<int>(k)] = limit;
+    return c;
+}
+std::size_t count_prefix(const std::vector<std::string>& lines, std::string_view p) {
+    return static_cast<std::size_t>(std::count_if(lines.begin(), lines.end(), [&](const std::string& l) { return l.rfind(p, 0) == 0; }));
+}
+
+}  // namespace
+
+TEST_CASE("storage client: budgets refuse before any transaction, commit what was paid, persist; upload --estimate",
+          "[client][storage][devnet][budget]") {
+    const auto exe = cli();
+    if (exe.empty() || !fs::exists(exe)) {
+        WARN("ZEROG_BUILD_DIR/tools/zerog not found: storage budget devnet test skipped");
+        return;
+    }
+    devnet net(exe);
+    INFO(slurp(net.d.path / "up.log"));
+    REQUIRE(net.up);
+    const auto cfg = net.config();
+    auto c = net.client();
+    const fs::path files = net.d.path / "files";
+    fs::create_directories(files);
+    const std::string user = "budget-user";
+    const auto flow = *zerog::crypto::address::parse(cfg.contracts.flow.value);
+    const auto market = *zerog::crypto::address::parse(cfg.contracts.market.value);
+    const auto me = c->policies().signer.address();
+    zerog::net::blocking_runner runner;
+    auto& eth = c->sender()->client();
+    auto nonce = [&] {
+        auto n = runner.run(eth.get_transaction_count(me, zerog::chain::block_tag::latest()));
+        if (!n) FAIL(n.error().message());
+        return *n;
+    };
+    // The market price, read with a hand-made eth_call (selector of pricePerSector()).
+    auto price = [&] {
+        zerog::chain::call_request q;
+        q.to = market;
+        q.data = *zerog::from_hex("0x61ec5082");
+        auto r = runner.run(eth.call(q));
+        if (!r || r->size() != 32) FAIL("pricePerSector(): " << (r ? std::to_string(r->size()) + " bytes" : r.error().message()));
+        zerog::uint256 v;
+        for (auto b : *r) v = v * zerog::uint256(256) + zerog::uint256(b);
+        return v;
+    }();
+    // Nothing about `root` on either node (no segment, no synced submission).
+    auto on_nodes = [&](const zerog::hash256& root) {
+        int known = 0;
+        for (const auto& url : cfg.node_urls.value) {
+            zerog::net::jsonrpc_client<zerog::net::http_transport> rc(zerog::net::http_transport{}, url);
+            boost::json::array params;
+            params.emplace_back(zerog::to_hex(root));
+            params.emplace_back(false);
+            auto v = runner.run(rc.call("zgs_getFileInfo", std::move(params)));
+            if (!v) FAIL(v.error().message());
+            known += v->is_null() ? 0 : 1;
+        }
+        return known;
+    };
+    auto record_of = [&](const zerog::hash256& root) {
+        auto r = c->policies().persistence.find_submission(root, c->network_key(flow));
+        REQUIRE(r);
+        return r->has_value();
+    };
+    REQUIRE(cfg.node_urls.value.size() == 2);
+
+    const std::uint64_t size = 300000;
+    const std::uint64_t sectors = zerog::storage::file_layout::of(size)->padded_chunks;
+    const zerog::uint256 fee = price * zerog::uint256(sectors);
+    const auto a = write_file(files / "budget-a", size, 201), b = write_file(files / "budget-b", size, 202),
+               x = write_file(files / "budget-x", size, 203);
+    const auto root_x = zerog::storage::compute_file_tree(x.string())->root;
+    const auto nonce0 = nonce();
+    const auto submits0 = net.submits(*c).size();
+
+    // upload --estimate: the exact fee, nothing signed or sent.
+    {
+        const std::string base = "env -u ZG_PRIVATE_KEY -u ZG_KEYSTORE ZEROG_DEVNET_DIR='" + net.dir.string() + "' '" + exe.string() + "' ";
+        auto [rc, out] = capture(base + "upload --estimate '" + x.string() + "' --profile devnet --json 2>&1");
+        INFO(out);
+        REQUIRE(rc == 0);
+        const auto o = boost::json::parse(out).as_object();
+        CHECK(o.at("estimate").as_bool());
+        CHECK(std::string(o.at("root").as_string()) == zerog::to_hex(root_x));
+        CHECK(o.at("size").to_number<std::uint64_t>() == size);
+        CHECK(o.at("sectors").to_number<std::uint64_t>() == sectors);
+        CHECK(std::string(o.at("pricePerSector").as_string()) == price.to_decimal());
+        CHECK(std::string(o.at("fee").as_string()) == fee.to_decimal());
+        CHECK(std::string(o.at("fee0G").as_string()) == zerog::format_token_amount(fee));
+        auto [rc2, text] = capture(base + "upload --estimate '" + x.string() + "' --profile devnet 2>/dev/null");
+        INFO(text);
+        REQUIRE(rc2 == 0);
+        CHECK(text.find("fee:              " + fee.to_decimal() + " neuron (" + zerog::format_token_amount(fee) + " 0G)") != std::string::npos);
+        CHECK(text.find("nothing was signed or sent") != std::string::npos);
+        auto api = c->estimate(x.string());
+        REQUIRE(api);
+        CHECK(api->fee == fee);
+        CHECK(api->sectors == sectors);
+        CHECK(api->price_per_sector == price);
+        CHECK(api->root == root_x);
+        CHECK(nonce() == nonce0);
+        CHECK(on_nodes(root_x) == 0);
+    }
+    auto budget_client = [&](zerog::policy::budget_ledger& l) {
+        auto bc = net.client(std::chrono::milliseconds(60'000), user);
+        bc->use_budget(&l);
+        return bc;
+    };
+    zerog::policy::testing::recording_telemetry tel;
+
+    {  // refusals: a spend limit below the fee, a bytes quota below the size; nothing sent
+        test_tracker poor(limit_of(budget_kind::spend, fee - zerog::uint256(1)), budget_telemetry{&tel});
+        auto pc = budget_client(poor);
+        auto r = pc->upload(x.string());
+        REQUIRE_FALSE(r);
+        INFO(r.error().message());
+        CHECK(r.error().is(zerog::errc::budget_exhausted));
+        CHECK(r.error().message().find("requested exceeds the limit of") != std::string::npos);
+        CHECK(r.error().message().find(zerog::format_token_amount(fee) + " 0G requested") != std::string::npos);
+        CHECK(r.error().message().find("nothing was sent or paid") != std::string::npos);
+        CHECK(poor.usage_of(user, budget_kind::spend).used == zerog::uint256());
+        CHECK(poor.usage_of(user, budget_kind::spend).reserved == zerog::uint256());
+        CHECK(poor.usage_of(user, budget_kind::bytes_uploaded).reserved == zerog::uint256());
+
+        test_tracker small(limit_of(budget_kind::bytes_uploaded, zerog::uint256(size - 1)), budget_telemetry{&tel});
+        auto sc = budget_client(small);
+        auto q = sc->upload(x.string());
+        REQUIRE_FALSE(q);
+        INFO(q.error().message());
+        CHECK(q.error().is(zerog::errc::quota_exceeded));
+        CHECK(q.error().message().find("bytes_uploaded quota: 0 bytes used + 0 bytes reserved + 300000 bytes requested exceeds the limit of 299999 bytes") !=
+              std::string::npos);
+        CHECK(count_prefix(tel.lines(), "log:warn:budget.refused") == 2);
+
+        for (auto* cc : {pc.get(), sc.get()}) {
+            auto rec = cc->policies().persistence.find_submission(root_x, cc->network_key(flow));
+            REQUIRE(rec);
+            CHECK_FALSE(rec->has_value());  // no submission record
+        }
+        CHECK(nonce() == nonce0);             // no transaction
+        CHECK(net.submits(*c).size() == submits0);
+        CHECK(on_nodes(root_x) == 0);         // no data on the nodes
+    }
+
+    {  // commits what was paid, alerts at 50/80/100 %, re-runs are not charged, a restored tracker refuses
+        zerog::policy::memory_persistence store;
+        test_tracker t(limit_of(budget_kind::spend, fee * zerog::uint256(2)), budget_telemetry{&tel});
+        t.persist_to(store);
+        auto tc = budget_client(t);
+        auto alerts = [&] { return count_prefix(tel.lines(), "alert:budget_threshold user=" + user + " kind=spend"); };
+
+        auto ua = tc->upload(a.string());
+        INFO((ua ? std::string() : ua.error().message()));
+        REQUIRE(ua);
+        CHECK(ua->submitted);
+        CHECK(ua->fee == fee);
+        CHECK(t.usage_of(user, budget_kind::spend).used == fee);  // the committed spend is the fee paid
+        CHECK(t.usage_of(user, budget_kind::bytes_uploaded).used == zerog::uint256(size));
+        CHECK(t.usage_of(user, budget_kind::requests).used == zerog::uint256(1));
+        CHECK(t.usage_of(user, budget_kind::spend).reserved == zerog::uint256());
+        CHECK(alerts() == 1);
+        CHECK(count_prefix(tel.lines(), "alert:budget_threshold user=" + user + " kind=spend percent=50 used=" + fee.to_decimal()) == 1);
+        CHECK(nonce() == nonce0 + 1);
+
+        auto ub = tc->upload(b.string());
+        INFO((ub ? std::string() : ub.error().message()));
+        REQUIRE(ub);
+        CHECK(t.usage_of(user, budget_kind::spend).used == fee * zerog::uint256(2));
+        CHECK(alerts() == 3);  // 80 and 100 % crossed together
+        CHECK(count_prefix(tel.lines(), "alert:budget_threshold user=" + user + " kind=spend percent=80") == 1);
+        CHECK(count_prefix(tel.lines(), "alert:budget_threshold user=" + user + " kind=spend percent=100") == 1);
+        CHECK(nonce() == nonce0 + 2);
+
+        // Re-runs of submitted files (same client; a fresh client): nothing reserved, nothing charged,
+        // even with the spend budget exhausted.
+        auto again = tc->upload(a.string());
+        INFO((again ? std::string() : again.error().message()));
+        REQUIRE(again);
+        CHECK_FALSE(again->submitted);
+        auto fresh = budget_client(t)->upload(b.string());
+        INFO((fresh ? std::string() : fresh.error().message()));
+        REQUIRE(fresh);
+        CHECK_FALSE(fresh->submitted);
+        CHECK(t.usage_of(user, budget_kind::spend).used == fee * zerog::uint256(2));
+        CHECK(t.usage_of(user, budget_kind::bytes_uploaded).used == zerog::uint256(2 * size));
+        CHECK(t.usage_of(user, budget_kind::requests).used == zerog::uint256(2));
+        CHECK(nonce() == nonce0 + 2);
+
+        // The old tracker refuses a third file; so does one restored from the store after a "restart".
+        const auto n2 = nonce();
+        auto ux = tc->upload(x.string());
+        REQUIRE_FALSE(ux);
+        CHECK(ux.error().is(zerog::errc::budget_exhausted));
+        test_tracker restarted(limit_of(budget_kind::spend, fee * zerog::uint256(2)), budget_telemetry{&tel});
+        restarted.persist_to(store);
+        auto rc = budget_client(restarted);
+        auto ur = rc->upload(x.string());
+        REQUIRE_FALSE(ur);
+        INFO(ur.error().message());
+        CHECK(ur.error().is(zerog::errc::budget_exhausted));
+        CHECK(ur.error().message().find(zerog::format_token_amount(fee * zerog::uint256(2)) + " 0G used") != std::string::npos);
+        CHECK(restarted.usage_of(user, budget_kind::bytes_uploaded).used == zerog::uint256(2 * size));
+        CHECK(alerts() == 3);  // thresholds crossed before the restart are not raised again
+        test_tracker amnesiac(limit_of(budget_kind::spend, fee * zerog::uint256(2)), budget_telemetry{&tel});
+        CHECK(amnesiac.reserve(user, budget_kind::spend, fee));  // without the store it would have paid
+        CHECK(nonce() == n2);
+        CHECK_FALSE(record_of(root_x));
+        CHECK(on_nodes(root_x) == 0);
     }
 }
 

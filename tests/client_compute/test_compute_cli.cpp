@@ -1,14 +1,20 @@
 // The compute CLI end to end on a CLI-started devnet (`zerog devnet up --providers 2` in a temp
 // dir, `down` always): `compute services --json`, idempotent `compute setup`, verified `infer`
 // (JSON and stream) with the exact fee from devnet.json's prices, and the bad-signature fault:
-// strict failure at that provider, failover to the other one by model. Runs the built CLI
+// strict failure at that provider, failover to the other one by model; `infer --estimate` (the fee
+// compute::estimate_request_fee gives, with both providers down and the nonce unchanged). Runs the built CLI
 // ($ZEROG_BUILD_DIR/tools/zerog); skipped with a warning when it is missing. Tag: [compute-client][cli].
+#include <zerog/compute/pricing.hpp>
 #include <zerog/core/result.hpp>
 
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
@@ -71,6 +77,40 @@ json::object parse_object(const std::string& s) {
 std::uint64_t u64(const json::value& v) {
     if (v.is_string()) return std::stoull(std::string(v.get_string()));
     return v.to_number<std::uint64_t>();
+}
+
+/// eth_getTransactionCount(addr, "latest") by one plain HTTP/1.0 POST to the devnet RPC
+/// (http://127.0.0.1:PORT only; 5 s socket timeouts).
+std::uint64_t rpc_nonce(const std::string& url, const std::string& addr) {
+    const std::string prefix = "http://127.0.0.1:";
+    REQUIRE(url.rfind(prefix, 0) == 0);
+    const int port = std::stoi(url.substr(prefix.size()));
+    const std::string body = R"({"jsonrpc":"2.0","id":1,"method":"eth_getTransactionCount","params":[")" + addr + R"(","latest"]})";
+    const std::string req = "POST / HTTP/1.0\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: " +
+                            std::to_string(body.size()) + "\r\n\r\n" + body;
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    REQUIRE(fd >= 0);
+    struct closer {
+        int fd;
+        ~closer() { ::close(fd); }
+    } guard{fd};
+    timeval tv{5, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    sockaddr_in sa{};
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons(static_cast<std::uint16_t>(port));
+    ::inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+    REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0);
+    REQUIRE(::send(fd, req.data(), req.size(), 0) == static_cast<ssize_t>(req.size()));
+    std::string res;
+    char buf[4096];
+    for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;) res.append(buf, static_cast<std::size_t>(n));
+    const auto at = res.find("\r\n\r\n");
+    INFO(res);
+    REQUIRE(at != std::string::npos);
+    auto v = json::parse(res.substr(at + 4));
+    return std::stoull(std::string(v.at("result").as_string()), nullptr, 16);
 }
 
 }  // namespace
@@ -150,6 +190,52 @@ TEST_CASE("compute CLI on the devnet: services, setup, infer, failover", "[compu
         CHECK(std::string(o.at("fee").as_string()) == std::to_string(in_p * pt + out_p * ct));
         return o;
     };
+    // infer --estimate: tokens and fee from the chain's prices, exactly what
+    // compute::estimate_request_fee gives for the request body; with both providers down (nothing
+    // may reach them) and no transaction (the demo account's nonce is unchanged).
+    {
+        const std::string demo(dn.at("demoAccount").at("address").as_string()), rpc(dn.at("rpc").as_string());
+        const std::uint64_t nonce0 = rpc_nonce(rpc, demo);
+        REQUIRE(sh(d.devnet("fault --provider 0 --mode down") + " > /dev/null").first == 0);
+        REQUIRE(sh(d.devnet("fault --provider 1 --mode down") + " > /dev/null").first == 0);
+        std::this_thread::sleep_for(std::chrono::milliseconds(300));
+        const std::string body = R"({"model":")" + model + R"(","messages":[{"role":"user","content":"hello budget"}],"max_tokens":50})";
+        const auto [in_p, out_p] = price_of(p0);
+        const auto want = zerog::compute::estimate_request_fee(body, zerog::compute::service_prices{zerog::uint256(in_p), zerog::uint256(out_p)});
+        REQUIRE(want);
+        REQUIRE(want->tokens.completion_tokens == 50);
+        {
+            auto [rc, out] = d.zerog("infer --profile devnet --provider " + p0 + " --prompt 'hello budget' --max-tokens 50 --estimate --json");
+            INFO(out);
+            REQUIRE(rc == 0);
+            auto o = parse_object(out);
+            CHECK(std::string(o.at("provider").as_string()) == p0);
+            CHECK(std::string(o.at("fee").as_string()) == want->total_fee.to_decimal());
+            CHECK(std::string(o.at("inputFee").as_string()) == want->input_fee.to_decimal());
+            CHECK(u64(o.at("estimatedTokens").at("prompt_tokens")) == want->tokens.prompt_tokens);
+            CHECK(u64(o.at("estimatedTokens").at("completion_tokens")) == 50);
+            CHECK(std::string(o.at("fee0G").as_string()) == zerog::format_token_amount(want->total_fee));
+        }
+        {
+            auto [rc, out] = d.zerog("infer --profile devnet --model " + model + " --prompt 'hello budget' --max-tokens 50 --estimate");
+            INFO(out);
+            REQUIRE(rc == 0);
+            CHECK(out.find("fee:               " + want->total_fee.to_decimal() + " neuron (" + zerog::format_token_amount(want->total_fee) +
+                           " 0G)") != std::string::npos);
+            CHECK(out.find("prompt tokens:     " + std::to_string(want->tokens.prompt_tokens) + " (estimated)") != std::string::npos);
+            CHECK(out.find("completion tokens: 50 (estimated)") != std::string::npos);
+            CHECK(out.find("nothing was sent to the provider") != std::string::npos);
+        }
+        {  // the providers really are down: a real inference fails
+            auto [rc, out] = d.zerog("infer --profile devnet --provider " + p0 + " --prompt hello --json");
+            CHECK(rc == 1);
+        }
+        CHECK(rpc_nonce(rpc, demo) == nonce0);
+        REQUIRE(sh(d.devnet("fault --provider 0 --mode none") + " > /dev/null").first == 0);
+        REQUIRE(sh(d.devnet("fault --provider 1 --mode none") + " > /dev/null").first == 0);
+        std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    }
+
     {
         auto [rc, out] = d.zerog("infer --profile devnet --model " + model + " --prompt hello --json");
         INFO(out);

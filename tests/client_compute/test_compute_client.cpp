@@ -1,7 +1,7 @@
 // The compute client end to end against anvil + the dev contracts + provider emulators started
 // in-process (as tests/devnet_compute does): setup, verified inference (JSON and SSE), every
 // precise refusal, failover under provider faults, and a scan of every request the client sent
-// for key material. One shared chain for all cases; cases use distinct users where on-chain state
+// for key material, budgets (refusal before sending, committed bill, alerts, restart). One shared chain for all cases; cases use distinct users where on-chain state
 // changes. The only Beast/Asio-instantiating TU of the compute client tests.
 //
 // Providers: P1 (provider key #6, TEE #7, owner-acknowledged, replay protection per request),
@@ -10,6 +10,8 @@
 // #4 revocations.
 #include <zerog/client/compute_client.hpp>
 #include <zerog/devnet/compute_provider.hpp>
+#include <zerog/policy/budget.hpp>
+#include <zerog/policy/telemetry_ref.hpp>
 #include <zerog/devnet/orchestrator.hpp>
 
 #include "anvil.hpp"
@@ -180,6 +182,12 @@ test_client& main_client() {
 }
 
 std::string error_of(const zerog::result<cl::chat_result>& r) { return r ? std::string("(no error)") : r.error().message(); }
+
+std::size_t lines_with_prefix(const std::vector<std::string>& lines, std::string_view p) {
+    std::size_t n = 0;
+    for (const auto& l : lines) n += l.rfind(p, 0) == 0 ? 1 : 0;
+    return n;
+}
 
 }  // namespace
 
@@ -447,4 +455,104 @@ TEST_CASE("compute client: no key material in any request", "[compute-client]") 
     }
     CHECK(saw_tx);
     CHECK(saw_auth);
+}
+
+TEST_CASE("compute client: budgets refuse before sending, commit the billed fee, alert at 50/80/100 %, survive a restart",
+          "[compute-client][budget]") {
+    namespace pol = zerog::policy;
+    using tracker_t = pol::budget_tracker<pol::telemetry_ref<pol::testing::recording_telemetry>>;
+    world& w = env();
+    (void)main_client();  // user #1 is set up with P1
+    const address p1 = w.p1->address();
+    const auto& cfg = w.p1->config();
+    pol::testing::recording_telemetry tel;
+    pol::budget_config bc;
+    bc.default_limits[static_cast<int>(pol::budget_kind::requests)] = uint256(4);
+    tracker_t t(bc, {&tel});
+    auto o = w.options();
+    o.user_id = "carol";
+    auto c = w.client<test_policies>(1, o);
+    t.persist_to(c->policies().persistence);
+    c->use_budget(&t);
+    auto sent_to_p1 = [&](test_client& cc) {
+        std::size_t n = 0;
+        for (const auto& q : cc.policies().transport.requests()) n += q.url.rfind(w.p1->url(), 0) == 0 ? 1 : 0;
+        return n;
+    };
+    auto used = [&](tracker_t& tr, pol::budget_kind k) { return tr.usage_of("carol", k).used; };
+    auto alerts = [&] {
+        std::size_t n = 0;
+        for (const auto& l : tel.lines()) n += l.rfind("alert:budget_threshold user=carol", 0) == 0 ? 1 : 0;
+        return n;
+    };
+
+    // The estimate is pricing's value for the exact body; reading it sends nothing to the provider.
+    auto est = c->estimate_sync(ask("budget"), {p1, {}});
+    INFO((est ? std::string() : est.error().message()));
+    REQUIRE(est);
+    const auto want = zerog::compute::estimate_request_fee(test_client::request_body(ask("budget"), est->model),
+                                                           zerog::compute::service_prices{cfg.input_price, cfg.output_price});
+    REQUIRE(want);
+    CHECK(est->fee == want->total_fee);
+    CHECK(est->tokens == want->tokens);
+    CHECK(est->tokens.completion_tokens == 64);  // ask() sets max_tokens
+    CHECK(est->usable);
+    CHECK(sent_to_p1(*c) == 0);
+
+    // A spend limit one neuron below the estimate: refused, the provider received nothing.
+    t.set_limit("carol", pol::budget_kind::spend, est->fee - uint256(1));
+    const std::size_t served = w.p1->completions();
+    auto refused = c->chat_sync(ask("budget"), {{p1, {}}});
+    REQUIRE_FALSE(refused);
+    INFO(refused.error().message());
+    CHECK(refused.error().is(zerog::errc::budget_exhausted));
+    CHECK(refused.error().message().find("requested exceeds the limit of") != std::string::npos);
+    CHECK(refused.error().message().find("nothing was sent to the provider") != std::string::npos);
+    CHECK(w.p1->completions() == served);
+    CHECK(sent_to_p1(*c) == 0);  // not even the unsettled-fee read
+    CHECK(used(t, pol::budget_kind::spend) == uint256());
+    CHECK(t.usage_of("carol", pol::budget_kind::spend).reserved == uint256());
+    CHECK(used(t, pol::budget_kind::requests) == uint256());
+
+    // Raised: it runs, and the committed spend / tokens are the billed ones.
+    t.set_limit("carol", pol::budget_kind::spend, est->fee * uint256(100));
+    uint256 billed;
+    std::uint64_t tokens = 0;
+    for (int i = 1; i <= 4; ++i) {
+        INFO("inference " << i);
+        auto r = c->chat_sync(ask("budget"), {{p1, {}}});
+        INFO(error_of(r));
+        REQUIRE(r);
+        billed = billed + r->fee;
+        tokens += r->usage.prompt_tokens + r->usage.completion_tokens;
+        CHECK(r->fee < est->fee);  // the conservative estimate was reserved, the bill committed
+        CHECK(used(t, pol::budget_kind::spend) == billed);
+        CHECK(used(t, pol::budget_kind::tokens) == uint256(tokens));
+        CHECK(used(t, pol::budget_kind::requests) == uint256(static_cast<std::uint64_t>(i)));
+        for (auto k : {pol::budget_kind::spend, pol::budget_kind::tokens, pol::budget_kind::requests})
+            CHECK(t.usage_of("carol", k).reserved == uint256());
+        CHECK(w.p1->completions() == served + static_cast<std::size_t>(i));
+        CHECK(alerts() == (i < 2 ? 0u : i < 4 ? 1u : 3u));  // 50 % at 2 of 4; 80 and 100 % together at 4
+    }
+    CHECK(lines_with_prefix(tel.lines(), "alert:budget_threshold user=carol kind=requests percent=50 used=2 limit=4") == 1);
+    CHECK(lines_with_prefix(tel.lines(), "alert:budget_threshold user=carol kind=requests percent=100 used=4 limit=4") == 1);
+    auto fifth = c->chat_sync(ask("budget"), {{p1, {}}});
+    REQUIRE_FALSE(fifth);
+    CHECK(fifth.error().is(zerog::errc::quota_exceeded));
+    CHECK(w.p1->completions() == served + 4);
+
+    // "Restart": a tracker restored from the persistence model refuses what the old one refuses.
+    tracker_t restarted(bc, {&tel});
+    restarted.persist_to(c->policies().persistence);
+    auto c2 = w.client<test_policies>(1, o);
+    c2->use_budget(&restarted);
+    auto r2 = c2->chat_sync(ask("budget"), {{p1, {}}});
+    REQUIRE_FALSE(r2);
+    INFO(r2.error().message());
+    CHECK(r2.error().is(zerog::errc::quota_exceeded));
+    CHECK(r2.error().message().find("requests quota: 4 used + 0 reserved + 1 requested exceeds the limit of 4") != std::string::npos);
+    CHECK(w.p1->completions() == served + 4);
+    CHECK(sent_to_p1(*c2) == 0);
+    CHECK(used(restarted, pol::budget_kind::spend) == billed);
+    CHECK(alerts() == 3);
 }

@@ -1,5 +1,6 @@
 // Real limit models: token_bucket (exact retry_after, per user / per endpoint, threads),
-// concurrency_limiter, budget_tracker (reserve before spending, thresholds, exact uint256).
+// concurrency_limiter, budget_tracker (reserve before spending, thresholds, exact uint256), the
+// budget_ledger seam (reserve_all / budget_hold) and budget usage persisted through Persistence.
 #include <zerog/policy/budget.hpp>
 #include <zerog/policy/concurrency_limiter.hpp>
 #include <zerog/policy/telemetry_ref.hpp>
@@ -371,4 +372,147 @@ TEST_CASE("budget: concurrent reservations never overshoot", "[budget][threads]"
     CHECK(ok.load() == 500);
     CHECK(b.usage_of("shared", budget_kind::requests).used == uint256(500));
     CHECK(count_prefix(tel.lines(), "alert:budget_threshold") == 3);
+}
+
+// ---------------------------------------------------------------------------------------------
+// budget_ledger (the clients' non-template seam), budget_hold, persistence of committed usage
+
+TEST_CASE("budget: reserve_all through budget_ledger is all or nothing", "[budget]") {
+    testing::manual_clock clk;
+    testing::recording_telemetry tel;
+    budget_config c;
+    c.default_limits[static_cast<int>(budget_kind::spend)] = og("1");
+    c.default_limits[static_cast<int>(budget_kind::bytes_uploaded)] = uint256(1000);
+    test_budget b(c, {&tel}, {&clk});
+    budget_ledger& l = b;  // what clients hold
+    {
+        const budget_request too_many_bytes[] = {{budget_kind::spend, og("0.5")}, {budget_kind::bytes_uploaded, uint256(1001)},
+                                                 {budget_kind::requests, uint256(1)}};
+        auto h = l.reserve_all("u", too_many_bytes);
+        REQUIRE_FALSE(h);
+        CHECK(h.error().is(errc::quota_exceeded));
+        CHECK(h.error().detail() ==
+              "user \"u\": bytes_uploaded quota: 0 bytes used + 0 bytes reserved + 1001 bytes requested exceeds the limit of 1000 bytes");
+        CHECK(l.usage_of("u", budget_kind::spend).reserved == uint256());  // the spend taken first was released
+    }
+    const budget_request ok[] = {{budget_kind::spend, og("0.5")}, {budget_kind::bytes_uploaded, uint256(600)},
+                                 {budget_kind::requests, uint256(1)}};
+    auto h = l.reserve_all("u", ok);
+    REQUIRE(h);
+    CHECK(h->holds(budget_kind::spend));
+    CHECK_FALSE(h->holds(budget_kind::tokens));
+    CHECK(l.usage_of("u", budget_kind::bytes_uploaded).reserved == uint256(600));
+    h->commit(budget_kind::spend, og("0.4"));
+    h->commit(budget_kind::tokens);  // not held: nothing
+    {
+        budget_hold moved = std::move(*h);
+        CHECK(h->empty());
+    }  // bytes and the request released with the hold
+    CHECK(l.usage_of("u", budget_kind::spend).used == og("0.4"));
+    CHECK(l.usage_of("u", budget_kind::bytes_uploaded).used == uint256());
+    CHECK(l.usage_of("u", budget_kind::bytes_uploaded).reserved == uint256());
+    CHECK(l.usage_of("u", budget_kind::requests).reserved == uint256());
+}
+
+TEST_CASE("budget: persistence models store usage by (user, kind, period)", "[budget][persistence]") {
+    memory_persistence m;
+    REQUIRE(m.add_usage("alice", "spend", 0, uint256(5)));
+    REQUIRE(m.add_usage("alice", "spend", 0, uint256(7)));
+    REQUIRE(m.add_usage("alice", "bytes_uploaded", 0, uint256(100)));
+    REQUIRE(m.add_usage("alicia", "spend", 0, uint256(1)));  // another user, sorted next to alice
+    auto a = m.load_usage("alice");
+    REQUIRE(a);
+    REQUIRE(a->size() == 2);
+    CHECK(((*a)[0] == usage_record{"alice", "bytes_uploaded", 0, uint256(100)}));
+    CHECK(((*a)[1] == usage_record{"alice", "spend", 0, uint256(12)}));
+    REQUIRE(m.add_usage("alice", "spend", 3, uint256(2)));  // a new period replaces the old counter
+    CHECK((m.load_usage("alice")->at(1) == usage_record{"alice", "spend", 3, uint256(2)}));
+    REQUIRE(m.add_usage("bob", "tokens", 0, uint256::max()));
+    CHECK_FALSE(m.add_usage("bob", "tokens", 0, uint256(1)));  // overflow is an error, not a wrap
+    CHECK(m.load_usage("nobody")->empty());
+
+    no_persistence n;
+    CHECK(n.add_usage("alice", "spend", 0, uint256(1)));
+    CHECK(n.load_usage("alice")->empty());
+
+    testing::mock_persistence mp;
+    REQUIRE(mp.add_usage("carol", "requests", 0, uint256(2)));
+    mp.fail_next = zerog::error(errc::io_error, "disk full");
+    CHECK_FALSE(mp.add_usage("carol", "requests", 0, uint256(2)));
+    CHECK(mp.load_usage("carol")->at(0).used == uint256(2));
+    CHECK((mp.calls == std::vector<std::string>{"add_usage:carol:requests", "add_usage:carol:requests", "load_usage:carol"}));
+}
+
+TEST_CASE("budget: a tracker restored from persistence after a restart refuses what the old one would have", "[budget][persistence]") {
+    testing::manual_clock clk;
+    testing::recording_telemetry tel;
+    memory_persistence store;
+    budget_config c = spend_limit("1");
+    c.default_limits[static_cast<int>(budget_kind::requests)] = uint256(10);
+    {
+        test_budget before(c, {&tel}, {&clk});
+        before.persist_to(store);
+        auto p = before.reserve("alice", budget_kind::spend, og("0.7"));
+        REQUIRE(p);
+        p->commit(og("0.6"));
+        before.charge("alice", budget_kind::requests, 9);
+        auto pending = before.reserve("alice", budget_kind::spend, og("0.3"));  // reserved, never committed: not persisted
+        REQUIRE(pending);
+        CHECK_FALSE(before.reserve("alice", budget_kind::spend, og("0.5")));
+    }
+    CHECK(store.load_usage("alice")->size() == 2);
+    test_budget after(c, {&tel}, {&clk});  // "restart"
+    after.persist_to(store);
+    const auto alerts_before = count_prefix(tel.lines(), "alert:");
+    auto refused = after.reserve("alice", budget_kind::spend, og("0.5"));
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error().is(errc::budget_exhausted));
+    CHECK(refused.error().detail() == "user \"alice\": spend budget: 0.6 0G used + 0 0G reserved + 0.5 0G requested exceeds the limit of 1 0G");
+    CHECK_FALSE(after.reserve("alice", budget_kind::requests, 2));
+    CHECK(after.usage_of("alice", budget_kind::requests).used == uint256(9));
+    auto fits = after.reserve("alice", budget_kind::spend, og("0.4"));  // what the old one also admitted
+    REQUIRE(fits);
+    fits->commit();
+    CHECK((*store.load_usage("alice") == std::vector<usage_record>{{"alice", "requests", 0, uint256(9)}, {"alice", "spend", 0, og("1")}}));
+    // 50 % was crossed before the restart and stays quiet; 80 and 100 % are new crossings
+    CHECK(count_prefix(tel.lines(), "alert:") == alerts_before + 2);
+    CHECK(count_prefix(tel.lines(), "alert:budget_threshold user=alice kind=spend percent=50") == 1);
+    CHECK(count_prefix(tel.lines(), "alert:budget_threshold user=alice kind=spend percent=80") == 1);
+    CHECK(count_prefix(tel.lines(), "alert:budget_threshold user=alice kind=spend percent=100") == 1);
+    // a tracker without the store knows nothing
+    test_budget amnesiac(c, {&tel}, {&clk});
+    CHECK(amnesiac.reserve("alice", budget_kind::spend, og("1")));
+}
+
+TEST_CASE("budget: persistence failures refuse before spending and are retried", "[budget][persistence]") {
+    testing::manual_clock clk;
+    testing::recording_telemetry tel;
+    testing::mock_persistence store;
+    budget_config c;
+    c.default_limits[static_cast<int>(budget_kind::tokens)] = uint256(100);
+    c.period = 24h;
+    test_budget b(c, {&tel}, {&clk});
+    b.charge("dave", budget_kind::tokens, 10);  // before persist_to: kept, written with the next add
+    b.persist_to(store);
+    store.fail_next = zerog::error(errc::io_error, "database is locked");
+    auto r = b.reserve("dave", budget_kind::tokens, 1);  // the load fails: refused
+    REQUIRE_FALSE(r);
+    CHECK(r.error().is(errc::io_error));
+    CHECK(r.error().detail().find("could not be restored from persistence") != std::string::npos);
+    auto ok = b.reserve("dave", budget_kind::tokens, 5);  // load retried
+    REQUIRE(ok);
+    CHECK(b.usage_of("dave", budget_kind::tokens).used == uint256(10));
+    store.fail_next = zerog::error(errc::io_error, "database is locked");
+    ok->commit();  // the add fails: kept in memory, logged
+    CHECK(count_prefix(tel.lines(), "log:warn:budget.persist_failed") == 1);
+    CHECK(b.usage_of("dave", budget_kind::tokens).used == uint256(15));
+    CHECK(store.load_usage("dave")->empty());
+    b.charge("dave", budget_kind::tokens, 1);  // the next add carries what was missed
+    CHECK(store.load_usage("dave")->at(0).used == uint256(16));
+    // a new period: the stored counter of the old one is not restored
+    clk.advance(24h);
+    test_budget next_day(c, {&tel}, {&clk});
+    next_day.persist_to(store);
+    CHECK(next_day.usage_of("dave", budget_kind::tokens).used == uint256());
+    CHECK(next_day.reserve("dave", budget_kind::tokens, 100));
 }

@@ -33,7 +33,7 @@ TEST_CASE("null policy set adds no state", "[pipeline]") {
     STATIC_REQUIRE(std::is_empty_v<client::policy_set<>>);
 }
 
-TEST_CASE("guarded_call order: limiter, then per attempt breaker -> op -> breaker report -> retry", "[pipeline]") {
+TEST_CASE("guarded_call order: per attempt limiter -> breaker -> op -> breaker report -> retry", "[pipeline]") {
     mock_set p;
     p.retry.delays = {1ms, 1ms};
     std::vector<std::string> trace;
@@ -47,7 +47,8 @@ TEST_CASE("guarded_call order: limiter, then per attempt breaker -> op -> breake
     auto r = run(p, ctx, op);
     REQUIRE(r);
     CHECK(*r == 42);
-    CHECK(p.limiter.calls == std::vector<std::string>{"alice@http://127.0.0.1:5678:1.000000"});
+    // every attempt sent takes a limiter slot, retries included (a retry is one more request)
+    CHECK(p.limiter.calls == std::vector<std::string>(3, "alice@http://127.0.0.1:5678:1.000000"));
     CHECK(p.breaker.calls == std::vector<std::string>{"allow:http://127.0.0.1:5678", "fail:http://127.0.0.1:5678",
                                                       "allow:http://127.0.0.1:5678", "fail:http://127.0.0.1:5678",
                                                       "allow:http://127.0.0.1:5678", "ok:http://127.0.0.1:5678"});
@@ -136,4 +137,22 @@ TEST_CASE("null policies: guarded_call is the op itself, plus the deadline check
     REQUIRE_FALSE(late);
     CHECK(late.error().is(errc::deadline_exceeded));
     CHECK(calls == 1);
+}
+
+TEST_CASE("guarded_call: a retry without a rate-limit slot before the deadline is not sent", "[pipeline]") {
+    mock_set p;
+    p.retry.delays = {1ms, 1ms};
+    p.limiter.budget = 1;              // the first attempt's slot only
+    p.limiter.retry_after = 10s;       // the next one is beyond the deadline
+    int calls = 0;
+    auto op = [&]() -> asio::awaitable<result<int>> {
+        ++calls;
+        co_return fail(errc::timeout, "slow node");
+    };
+    auto r = run(p, {"zgs_getStatus", "http://x:1", "alice", std::chrono::steady_clock::now() + 5s}, op);
+    REQUIRE_FALSE(r);
+    CHECK(r.error().is(errc::timeout));  // the last attempt's error, not rate_limited
+    CHECK(r.error().message().find("not sent") != std::string::npos);
+    CHECK(calls == 1);
+    CHECK(p.limiter.calls.size() == 2);
 }

@@ -1,5 +1,7 @@
 // `zerog compute setup`, `zerog compute services` and `zerog infer`: the compute client
-// (include/zerog/client/compute_client.hpp) from the command line.
+// (include/zerog/client/compute_client.hpp) from the command line. `infer --estimate` prints the
+// estimated prompt/completion tokens and fee from the provider's service prices on chain and
+// sends nothing to the provider (no key needed).
 //
 // The key comes from ZG_PRIVATE_KEY / ZG_KEYSTORE (config/secrets.hpp); on the devnet profile it
 // defaults to devnet.json's faucetKey (a public anvil key) when neither is set. Neither the key
@@ -141,11 +143,45 @@ int services(const std::vector<std::string>& raw) {
     return 0;
 }
 
+/// `infer --estimate`: tokens and fee from the service's prices on chain; nothing reaches the provider.
+int estimate(const cli::args& a, client::chat_request req, bool as_json) {
+    constexpr const char* cmd = "infer";
+    auto c = open_client(a, false);
+    if (!c) return print_error(cmd, as_json, c.error());
+    result<client::chat_estimate> e = fail(errc::internal, "no estimate ran");
+    if (auto p = a.get("provider")) {
+        auto addr = crypto::address::parse(*p);
+        if (!addr) return cli::usage_error(cmd, "--provider: " + addr.error().message());
+        e = c->client->estimate_sync(std::move(req), client::provider_target{*addr, {}});
+    } else if (auto m = a.get("model")) {
+        e = c->client->estimate_model_sync(std::move(req), *m);
+    } else {
+        std::optional<client::provider_target> first;
+        for (const auto& pe : c->cfg.providers.value)
+            if (auto addr = crypto::address::parse(pe.address); addr && !first) first = client::provider_target{*addr, pe.url};
+        if (!first) return cli::usage_error(cmd, "give --provider or --model (no providers configured)");
+        e = c->client->estimate_sync(std::move(req), std::move(*first));
+    }
+    if (!e) return print_error(cmd, as_json, e.error());
+    if (as_json) {
+        std::printf("%s\n", boost::json::serialize(client::to_json(*e)).c_str());
+    } else {
+        std::printf("provider:          %s\nmodel:             %s\nprompt tokens:     %llu (estimated)\ncompletion tokens: %llu (estimated)\n"
+                    "input price:       %s neuron/token\noutput price:      %s neuron/token\nfee:               %s neuron (%s 0G)\n"
+                    "estimate only: nothing was sent to the provider%s\n",
+                    e->provider.to_checksum_hex().c_str(), e->model.c_str(), static_cast<unsigned long long>(e->tokens.prompt_tokens),
+                    static_cast<unsigned long long>(e->tokens.completion_tokens), e->prices.input_per_token.to_decimal().c_str(),
+                    e->prices.output_per_token.to_decimal().c_str(), e->fee.to_decimal().c_str(), format_token_amount(e->fee).c_str(),
+                    e->usable ? "" : " (this provider is NOT acknowledged by the owner: an inference would be refused)");
+    }
+    return 0;
+}
+
 int infer(const std::vector<std::string>& raw) {
     constexpr const char* cmd = "infer";
-    cli::args a(raw, {"json", "stream"});
+    cli::args a(raw, {"json", "stream", "estimate"});
     if (!a.errors().empty()) return cli::usage_error(cmd, a.errors().front());
-    if (auto u = a.unknown({"profile", "provider", "model", "prompt", "stream", "json", "max-tokens"}); !u.empty())
+    if (auto u = a.unknown({"profile", "provider", "model", "prompt", "stream", "json", "max-tokens", "estimate"}); !u.empty())
         return cli::usage_error(cmd, "unknown option " + u.front());
     auto prompt = a.get("prompt");
     if (!prompt || prompt->empty()) return cli::usage_error(cmd, "--prompt TEXT is required");
@@ -161,6 +197,7 @@ int infer(const std::vector<std::string>& raw) {
         }
     }
     const bool as_json = a.has("json");
+    if (a.has("estimate")) return estimate(a, std::move(req), as_json);
     if (req.stream && !as_json) req.on_delta = [](std::string_view d) {
         std::fwrite(d.data(), 1, d.size(), stdout);
         std::fflush(stdout);
@@ -204,5 +241,6 @@ ZEROG_COMMAND(reg_compute_setup, "compute setup",
               setup);
 ZEROG_COMMAND(reg_compute_services, "compute services", "compute services [--profile P] [--model M] [--json]", services);
 ZEROG_COMMAND(reg_infer, "infer",
-              "infer [--profile P] [--provider ADDR | --model M] --prompt TEXT [--stream] [--max-tokens N] [--json]   (verified inference)",
+              "infer [--profile P] [--provider ADDR | --model M] --prompt TEXT [--stream] [--max-tokens N] [--estimate] [--json]   (verified "
+              "inference; --estimate: print tokens and fee, send nothing)",
               infer);

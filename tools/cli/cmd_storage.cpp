@@ -2,6 +2,10 @@
 //
 //   upload FILE [--profile P] [--replicas N] [--json]
 //       → {"root","txSeq","txHash","fee","replicas","verified":true}
+//   upload --estimate FILE [--profile P] [--json]
+//       root and fee sectors computed locally, the Flow market's pricePerSector read from the
+//       chain; prints the fee (exact neuron and 0G) and sends nothing (no key needed)
+//       → {"estimate":true,"root","size","sectors","pricePerSector","fee","fee0G","flow","market","fragments"}
 //   download ROOT --out PATH [--profile P] [--overwrite] [--json]
 //       → {"root","size","txSeq","path","alreadyPresent","segmentsFetched","segmentsReused","segmentRequests"}
 //       A network/deadline failure leaves PATH.zerog-part (+ .json sidecar); running the same
@@ -121,12 +125,45 @@ namespace {
 
 using namespace zerog;
 
+/// `upload --estimate FILE`: the fee an upload would pay now; nothing is signed or sent.
+int estimate_upload(const cli::args& a, bool js) {
+    auto s = cli::open_storage(a.get("profile"), false, config::environment::from_process());
+    if (!s) return cli::json_error("upload", s.error(), js);
+    s->client->on_progress(cli::progress_bar(!js));
+    auto e = s->client->estimate(a.positional().front());
+    cli::end_bar(!js);
+    if (!e) return cli::json_error("upload", e.error(), js);
+    if (js) {
+        boost::json::object o;
+        o["estimate"] = true;
+        o["root"] = to_hex(e->root);
+        o["size"] = e->size;
+        o["sectors"] = e->sectors;
+        o["pricePerSector"] = e->price_per_sector.to_decimal();
+        o["fee"] = e->fee.to_decimal();
+        o["fee0G"] = format_token_amount(e->fee);
+        o["flow"] = e->flow.to_checksum_hex();
+        o["market"] = e->market.to_checksum_hex();
+        o["fragments"] = e->fragment_roots.size();
+        std::printf("%s\n", boost::json::serialize(o).c_str());
+    } else {
+        std::printf("file:             %s\nsize:             %llu bytes\nroot:             %s\nsectors:          %llu\n"
+                    "price per sector: %s neuron (market %s)\nfee:              %s neuron (%s 0G)\n"
+                    "estimate only: nothing was signed or sent\n",
+                    a.positional().front().c_str(), static_cast<unsigned long long>(e->size), to_hex(e->root).c_str(),
+                    static_cast<unsigned long long>(e->sectors), e->price_per_sector.to_decimal().c_str(),
+                    e->market.to_checksum_hex().c_str(), e->fee.to_decimal().c_str(), format_token_amount(e->fee).c_str());
+    }
+    return 0;
+}
+
 int upload_cmd(const std::vector<std::string>& raw) {
-    const cli::args a(raw, {"json"});
+    const cli::args a(raw, {"json", "estimate"});
     if (!a.errors().empty()) return cli::usage_error("upload", a.errors().front());
-    if (auto u = a.unknown({"json", "profile", "replicas"}); !u.empty()) return cli::usage_error("upload", "unknown option " + u.front());
+    if (auto u = a.unknown({"json", "profile", "replicas", "estimate"}); !u.empty()) return cli::usage_error("upload", "unknown option " + u.front());
     if (a.positional().size() != 1) return cli::usage_error("upload", "expected exactly one FILE");
     const bool js = a.has("json");
+    if (a.has("estimate")) return estimate_upload(a, js);
     client::upload_options uo;
     if (auto r = a.get("replicas")) {
         try {
@@ -206,6 +243,7 @@ int verify_cmd(const std::vector<std::string>& raw) {
 
 }  // namespace
 
-ZEROG_COMMAND(reg_upload, "upload", "upload FILE [--profile P] [--replicas N] [--json]", upload_cmd);
+ZEROG_COMMAND(reg_upload, "upload", "upload FILE [--profile P] [--replicas N] [--estimate] [--json]   (--estimate: print the fee, send nothing)",
+              upload_cmd);
 ZEROG_COMMAND(reg_download, "download", "download ROOT --out PATH [--profile P] [--overwrite] [--json]", download_cmd);
 ZEROG_COMMAND(reg_verify, "verify", "verify ROOT [--profile P] [--json]", verify_cmd);

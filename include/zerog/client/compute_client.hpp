@@ -25,6 +25,16 @@
 //   7. verification: GET /v1/proxy/signature/{ZG-Res-Key}, signer = Service.teeSignerAddress,
 //      signed text recomputed from the exact request and response bytes. Failure → verified:false,
 //      and errc::verification_failed in strict mode.
+// Budgets (checklist §8): `use_budget(&ledger)` attaches a policy::budget_ledger (nullptr
+// detaches; not owned, must outlive the client's operations). Each attempt then reserves, under
+// options().user_id and right after the service is read (before anything is sent to the
+// provider, the unsettled-fee read included): spend = the fee estimate of step 2, tokens = the
+// estimated prompt + completion tokens, requests = 1. A refusal is errc::budget_exhausted /
+// errc::quota_exceeded with the figures (failover may still try a cheaper provider). After the
+// answer the actual fee and token usage are committed (with the request); when nothing was billed
+// (refusal, provider error, no usage) everything is released.
+// Estimates (`estimate`, `estimate_model`): the same request body and estimate from the service's
+// prices on chain, without sending anything to the provider.
 // Failover (`chat`): targets in order; any error but a bad request moves on to the next provider;
 // each attempt is bounded by per_provider_timeout and all of them by inference_timeout.
 //
@@ -41,6 +51,7 @@
 #include <zerog/crypto/secp256k1_signer.hpp>
 #include <zerog/net/http_transport.hpp>
 #include <zerog/policy/backoff_retry.hpp>
+#include <zerog/policy/budget.hpp>
 #include <zerog/policy/sliding_window_breaker.hpp>
 
 #include <map>
@@ -69,6 +80,9 @@ public:
     compute_chain<Policies>& chain() noexcept { return chain_; }
     cache_type& tokens() noexcept { return tokens_; }
     crypto::address user() const { return chain_.user(); }
+    /// Budget of inferences (see the file comment); nullptr = none. Set between operations.
+    void use_budget(policy::budget_ledger* ledger) noexcept { budget_ = ledger; }
+    policy::budget_ledger* budget() const noexcept { return budget_; }
 
     // ------------------------------------------------------------------ accounts
 
@@ -194,6 +208,35 @@ public:
         co_return r;
     }
 
+    /// The pre-send estimate of `req` at `target` (tokens and fee from the service's prices on
+    /// chain). Reads the chain only: nothing is sent to the provider.
+    asio::awaitable<result<chat_estimate>> estimate(chat_request req, provider_target target) {
+        if (req.messages.empty()) co_return fail(errc::invalid_argument, "chat request has no messages");
+        auto svc = co_await service_of(target.provider);
+        if (!svc) co_return fail(std::move(svc).error().during("estimating an inference at provider " + target.provider.to_checksum_hex()));
+        chat_estimate e;
+        e.provider = svc->provider;
+        e.model = req.model ? *req.model : svc->model;
+        e.prices = svc->prices();
+        e.usable = svc->usable();
+        e.request_body = request_body(req, svc->model);
+        auto est = compute::estimate_request_fee(e.request_body, e.prices, o_.estimate);
+        if (!est) co_return fail(std::move(est).error().during("estimating an inference at provider " + target.provider.to_checksum_hex()));
+        e.tokens = est->tokens;
+        e.input_fee = est->input_fee;
+        e.fee = est->total_fee;
+        co_return e;
+    }
+    /// The estimate at the first acknowledged provider of `model` (the one `chat_model` tries first).
+    asio::awaitable<result<chat_estimate>> estimate_model(chat_request req, std::string model) {
+        ZEROG_CO_TRY(auto svcs, co_await chain_.services_for_model(model));
+        if (svcs.empty()) co_return fail(errc::not_found, "no acknowledged provider serves model \"" + model + "\"");
+        remember(svcs.front());
+        if (!req.model) req.model = model;
+        provider_target t{svcs.front().provider, {}};
+        co_return co_await estimate(std::move(req), std::move(t));
+    }
+
     // ------------------------------------------------------------------ blocking facade
 
     result<std::vector<compute_service>> services_sync() { return run_.run(chain_.services()); }
@@ -207,6 +250,10 @@ public:
     result<chain::tx_outcome> revoke_all_tokens_sync(crypto::address p) { return run_.run(revoke_all_tokens(p)); }
     result<chat_result> chat_sync(chat_request req, std::vector<provider_target> targets) { return run_.run(chat(std::move(req), std::move(targets))); }
     result<chat_result> chat_model_sync(chat_request req, std::string model) { return run_.run(chat_model(std::move(req), std::move(model))); }
+    result<chat_estimate> estimate_sync(chat_request req, provider_target target) { return run_.run(estimate(std::move(req), std::move(target))); }
+    result<chat_estimate> estimate_model_sync(chat_request req, std::string model) {
+        return run_.run(estimate_model(std::move(req), std::move(model)));
+    }
 
     /// The exact request body sent for `req` at a service serving `default_model`.
     static std::string request_body(const chat_request& req, std::string_view default_model) {
@@ -295,8 +342,10 @@ private:
             q.method = "GET";
             q.url = base + compute::unsettled_fee_path(user());
             q.headers.emplace_back("Authorization", std::move(auth));
-            q.options = http_options(deadline);
-            auto res = co_await exchange("compute.unsettledFee", std::move(q), deadline);
+            // Informative only: a slow provider must not spend the inference's time on it.
+            const auto fee_deadline = std::min(deadline, p_.clock.now() + std::max(std::chrono::milliseconds(1000), o_.per_provider_timeout / 4));
+            q.options = http_options(fee_deadline);
+            auto res = co_await exchange("compute.unsettledFee", std::move(q), fee_deadline);
             // The endpoint is informative: a provider without it leaves our own booking.
             if (res && res->status == 200)
                 if (auto f = compute::parse_unsettled_fee(res->body)) unsettled = *f;
@@ -359,15 +408,28 @@ private:
             policy::chunk_handler h = [sse](std::string_view c) { return sse->feed(c); };
             return p_.transport.async_send_streaming(q, std::move(h));
         };
+        // The pipeline must see a 5xx/429 answer as the failure it is (breaker, retries of the
+        // free GETs), not as a delivered response: it becomes the provider's refusal here.
+        auto checked = [&op_fn, sse]() { return unhealthy_as_error(op_fn, sse); };
         if (billed) {
             auto breaker = [this]() -> decltype(single_attempt::breaker) {
                 if constexpr (null_breaker) return p_.breaker;
                 else return chat_breaker{p_.breaker};
             };
             single_attempt once{p_.clock, p_.telemetry, p_.limiter, breaker()};
-            co_return co_await guarded_call(once, ctx, op_fn);
+            co_return co_await guarded_call(once, ctx, checked);
         }
-        co_return co_await guarded_call(p_, ctx, op_fn);
+        co_return co_await guarded_call(p_, ctx, checked);
+    }
+
+    template <class Op>
+    static asio::awaitable<result<policy::http_response>> unhealthy_as_error(Op& op, const chat_sse_parser* sse) {
+        auto r = co_await op();
+        if (r && (r->status >= 500 || r->status == 429)) {
+            std::string text = provider_error_text(*r, sse ? std::string_view(sse->raw()) : std::string_view(r->body));
+            co_return fail(refusal(r->status, std::move(text)));
+        }
+        co_return r;
     }
 
     static std::string provider_error_text(const policy::http_response& res, std::string_view body) {
@@ -399,6 +461,30 @@ private:
         while (!base.empty() && base.back() == '/') base.pop_back();
         if (base.empty()) co_return fail(errc::invalid_argument, "provider " + prov.to_checksum_hex() + " has no URL");
 
+        chat_result out;
+        out.provider = prov;
+        out.model = req.model ? *req.model : svc.model;
+        out.request_body = request_body(req, svc.model);
+        ZEROG_CO_TRY(auto est, compute::estimate_request_fee(out.request_body, svc.prices(), o_.estimate));
+        out.estimated_fee = est.total_fee;
+
+        // Budget: reserved before anything reaches the provider; released unless billed.
+        policy::budget_hold hold;
+        if (budget_) {
+            const policy::budget_request want[] = {
+                {policy::budget_kind::spend, est.total_fee},
+                {policy::budget_kind::tokens, uint256(est.tokens.prompt_tokens) + uint256(est.tokens.completion_tokens)},
+                {policy::budget_kind::requests, uint256(1)}};
+            auto h = budget_->reserve_all(o_.user_id, want);
+            if (!h) {
+                zerog::error e = std::move(h).error();
+                co_return fail(zerog::error(e.code(), e.detail() + "; nothing was sent to the provider")
+                                   .during("reserving the budget for an inference (estimated fee " + format_token_amount(est.total_fee) +
+                                           " 0G)"));
+            }
+            hold = std::move(*h);
+        }
+
         ZEROG_CO_TRY(auto st, co_await account_of(svc, base, deadline, retried));
         if (!st.account)
             co_return fail(errc::not_found, "no sub-account with provider " + prov.to_checksum_hex() +
@@ -407,12 +493,6 @@ private:
             co_return fail(errc::unauthorized, "this account has not acknowledged provider " + prov.to_checksum_hex() +
                                                    " (acknowledgeTEESigner; `zerog compute setup` does it)");
 
-        chat_result out;
-        out.provider = prov;
-        out.model = req.model ? *req.model : svc.model;
-        out.request_body = request_body(req, svc.model);
-        ZEROG_CO_TRY(auto est, compute::estimate_request_fee(out.request_body, svc.prices(), o_.estimate));
-        out.estimated_fee = est.total_fee;
         if (o_.check_balance) {
             compute::account_balance b;
             b.locked = st.account->locked();
@@ -444,6 +524,7 @@ private:
             if (!retried && res.status == 401) {
                 if (o_.renew_on_auth_error && compute::is_stale_token_error(text)) {
                     tokens_.invalidate(prov);
+                    hold.release();  // refused, not billed; the retry reserves again
                     co_return co_await attempt(req, target, deadline, true);
                 }
                 if (o_.reuse == token_reuse::adaptive && text.find("nonce has already been used") != std::string::npos) {
@@ -451,6 +532,7 @@ private:
                         std::lock_guard lk(m_);
                         state_[prov.to_lower_hex()].fresh_tokens = true;
                     }
+                    hold.release();
                     co_return co_await attempt(req, target, deadline, true);
                 }
             }
@@ -485,6 +567,9 @@ private:
 
         // Cost: exact, booked before verification (the provider bills either way).
         ZEROG_CO_TRY(out.fee, compute::fee_for(out.usage, svc.prices()));
+        hold.commit(policy::budget_kind::spend, out.fee);
+        hold.commit(policy::budget_kind::tokens, uint256(out.usage.prompt_tokens) + uint256(out.usage.completion_tokens));
+        hold.commit(policy::budget_kind::requests);
         ZEROG_CO_CHECK(p_.persistence.add_spend(user().to_checksum_hex(), prov.to_checksum_hex(), out.fee));
         {
             std::lock_guard lk(m_);
@@ -530,6 +615,7 @@ private:
     cache_type tokens_;
     std::mutex m_;
     std::map<std::string, provider_state> state_;  // by lower-case hex address
+    policy::budget_ledger* budget_ = nullptr;
     net::blocking_runner run_;
 };
 

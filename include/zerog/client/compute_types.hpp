@@ -172,7 +172,7 @@ struct compute_client_options {
     std::uint64_t chain_id = 0;   ///< required: transactions are refused on another chain
     crypto::address ledger;       ///< LedgerManager
     crypto::address inference;    ///< InferenceServing
-    std::string user_id;          ///< rate-limiter identity ("" = anonymous)
+    std::string user_id;          ///< rate-limiter and budget identity ("" = anonymous)
 
     std::chrono::milliseconds rpc_timeout{30'000};             ///< one contract read
     std::chrono::milliseconds tx_timeout{120'000};             ///< one transaction, receipt included
@@ -233,6 +233,37 @@ struct chat_result {
     std::vector<std::string> failed_over;  ///< "0xprovider: error" per provider skipped before this one
     std::chrono::nanoseconds exchange_time{0};  ///< inside the provider HTTP exchange (benchmarks)
 };
+
+/// A pre-send estimate of one inference at one provider (`compute_client::estimate`): what the
+/// client would reserve against a budget and check against the balance. Value type.
+struct chat_estimate {
+    crypto::address provider;
+    std::string model;
+    compute::service_prices prices;  ///< neuron per token, from the chain
+    compute::token_usage tokens;     ///< estimated prompt / completion tokens (estimate_options)
+    uint256 input_fee;               ///< input price · prompt tokens
+    uint256 fee;                     ///< input + output (compute::estimate_request_fee's total_fee)
+    bool usable = false;             ///< the service is owner-acknowledged (inference would be attempted)
+    std::string request_body;        ///< the exact bytes that would be sent
+};
+
+/// Render an estimate for `infer --estimate --json`.
+inline boost::json::object to_json(const chat_estimate& e) {
+    boost::json::object tokens;
+    tokens["prompt_tokens"] = e.tokens.prompt_tokens;
+    tokens["completion_tokens"] = e.tokens.completion_tokens;
+    boost::json::object o;
+    o["provider"] = e.provider.to_checksum_hex();
+    o["model"] = e.model;
+    o["inputPrice"] = e.prices.input_per_token.to_decimal();
+    o["outputPrice"] = e.prices.output_per_token.to_decimal();
+    o["estimatedTokens"] = std::move(tokens);
+    o["inputFee"] = e.input_fee.to_decimal();
+    o["fee"] = e.fee.to_decimal();
+    o["fee0G"] = format_token_amount(e.fee);
+    o["usable"] = e.usable;
+    return o;
+}
 
 /// Render a result as the CLI's JSON: {"content","provider","model","chatId","usage":{…},"fee","verified"}.
 inline boost::json::object to_json(const chat_result& r) {

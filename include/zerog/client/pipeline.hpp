@@ -8,7 +8,10 @@
 //   * deadline: nothing starts after `ctx.deadline`; every wait below (limiter, backoff) must end
 //     before it, otherwise the call fails now rather than sleeping past it.
 //   * rate limiter: try_acquire({user, endpoint}, cost); when refused, wait `retry_after` if that
-//     fits the deadline, else errc::rate_limited.
+//     fits the deadline, else errc::rate_limited. Every attempt that is sent takes its slot, retries
+//     included (after the backoff sleep): a retry is one more request to the endpoint, so retries
+//     must not let a caller past its rate (tests/resilience_devnet counts this at the node). A
+//     retry whose slot comes after the deadline is not sent; the last attempt's error is returned.
 //   * retry loop: after a failed attempt, `retry.next_delay(attempt, error, elapsed)`; the retry
 //     policy alone decides (it consults policy::is_retryable). Paid operations must not be retried
 //     here blindly: their op re-checks the double-payment guard itself before sending anything.
@@ -52,6 +55,18 @@ inline boost::asio::awaitable<void> sleep_for(std::chrono::nanoseconds d) {
     if (d <= std::chrono::nanoseconds::zero()) co_return;
     boost::asio::steady_timer t(co_await boost::asio::this_coro::executor, d);
     co_await t.async_wait(boost::asio::use_awaitable);
+}
+
+/// Take `ctx.cost` from the limiter, waiting for `retry_after` while that fits the deadline.
+/// false: the next slot is after the deadline (nothing taken).
+template <class Limiter, class Clock>
+boost::asio::awaitable<bool> acquire_slot(Limiter& limiter, const Clock& clock, const call_context& ctx) {
+    for (;;) {
+        const auto a = limiter.try_acquire(policy::limit_key{ctx.user, ctx.endpoint}, ctx.cost);
+        if (a.granted) co_return true;
+        if (clock.now() + a.retry_after >= ctx.deadline) co_return false;
+        co_await sleep_for(a.retry_after);
+    }
 }
 
 /// Does this failure say something about the endpoint's health?
@@ -122,13 +137,10 @@ auto detail::guarded_call_impl(Policies& p, call_context ctx, Op op) -> decltype
         return zerog::error(code, std::move(detail)).during(std::string(ctx.operation)).at(ctx.endpoint);
     };
 
-    // rate limiter (waits only when the wait fits the deadline)
-    for (;;) {
-        const auto a = p.limiter.try_acquire(policy::limit_key{ctx.user, ctx.endpoint}, ctx.cost);
-        if (a.granted) break;
-        if (clock.now() + a.retry_after >= ctx.deadline)
-            co_return finish(fail(failed(errc::rate_limited, "rate limit reached; the next slot is after the deadline")), 0);
-        co_await detail::sleep_for(a.retry_after);
+    constexpr bool limited = !std::is_same_v<typename Policies::limiter_type, policy::no_limit>;
+    if constexpr (limited) {
+        const bool slot = co_await detail::acquire_slot(p.limiter, clock, ctx);
+        if (!slot) co_return finish(fail(failed(errc::rate_limited, "rate limit reached; the next slot is after the deadline")), 0);
     }
 
     for (unsigned attempt = 1;; ++attempt) {
@@ -156,6 +168,14 @@ auto detail::guarded_call_impl(Policies& p, call_context ctx, Op op) -> decltype
             p.telemetry.log(policy::log_level::debug, "call.retry", f);
         }
         co_await detail::sleep_for(*delay);
+        if constexpr (limited) {  // a retry is a request too: it takes its own slot
+            const bool slot = co_await detail::acquire_slot(p.limiter, clock, ctx);
+            if (!slot) {
+                zerog::error e = std::move(r).error();
+                e.with("retry", "not sent: the rate limit's next slot is after the deadline");
+                co_return finish(fail(std::move(e)), attempt);
+            }
+        }
     }
 }
 

@@ -8,7 +8,23 @@
 //                             part file → final root check → atomic rename; a transient failure
 //                             keeps a resumable part file (rule in storage_download.hpp)
 //   verify_async(root)        finality on the nodes + sampled segments verified against the root
-// Each has a blocking facade (`upload`, `download`, `verify`) over net::blocking_runner.
+//   estimate_async(path)      root + fee sectors computed locally, the Flow market's
+//                             pricePerSector read from the chain: the fee an upload would pay now
+//                             (nothing is signed or sent; chain reads only)
+// Each has a blocking facade (`upload`, `download`, `verify`, `estimate`) over net::blocking_runner.
+//
+// Budgets (checklist §8): `use_budget(&ledger)` attaches a policy::budget_ledger (e.g. a
+// budget_tracker; nullptr detaches; it must outlive the client's operations). An upload then
+// reserves, under options().user and BEFORE the submission is recorded, signed or sent:
+// spend = the fee (neuron), bytes_uploaded = the file (fragment) size, requests = 1. A refusal is
+// errc::budget_exhausted / errc::quota_exceeded with the exact figures, and nothing is sent (no
+// transaction, no segment). Settlement: spend is committed when the transaction is mined (also
+// when the send failed after a transaction was signed: that money may be gone, and a re-run that
+// resumes it reserves no spend again); bytes and the request when the segments are uploaded and
+// finalized; everything else is released on failure. A re-run of a file already submitted (our
+// record, the idempotency store or the nodes say so) reserves no spend; it reserves bytes and a
+// request only when it still has segments to upload, and nothing when every node finalized the
+// file. A file split into fragments reserves per fragment, before each fragment's submission.
 //
 // Every network call goes through client::guarded_call (telemetry → deadline → limiter → retry →
 // breaker) with a deadline that never exceeds the operation's own (upload/download/finality
@@ -31,6 +47,8 @@
 #include <zerog/net/co_try.hpp>
 #include <zerog/net/jsonrpc.hpp>
 #include <zerog/net/sync.hpp>
+#include <zerog/policy/budget.hpp>
+#include <zerog/storage/data_source.hpp>
 #include <zerog/storage/file_tree.hpp>
 #include <zerog/storage/segment_proof.hpp>
 #include <zerog/storage/upload_layout.hpp>
@@ -134,7 +152,7 @@ private:
             chain::tx_sender_options so;
             so.chain_id = o_.chain_id;
             so.timeout = o_.finality_timeout;
-            sender_ = std::make_unique<sender_type>(chain::eth_client<transport_type>(p_.transport, o_.rpc_urls.front()),
+            sender_ = std::make_unique<sender_type>(chain::eth_client<transport_type>(p_.transport, o_.rpc_urls),
                                                     storage_detail::signer_ref<signer_type>{&p_.signer}, so);
         }
     }
@@ -145,16 +163,21 @@ public:
 
     /// Progress callback (hashing, uploading, downloading bytes). Set before an operation.
     void on_progress(progress_fn f) { progress_ = std::move(f); }
+    /// Budget of uploads (see the file comment); nullptr = none. Not owned; set between operations.
+    void use_budget(policy::budget_ledger* ledger) noexcept { budget_ = ledger; }
+    policy::budget_ledger* budget() const noexcept { return budget_; }
 
     asio::awaitable<result<upload_result>> upload_async(std::string path, upload_options opt = {});
     asio::awaitable<result<download_result>> download_async(hash256 root, std::string out, download_options opt = {});
     asio::awaitable<result<verify_result>> verify_async(hash256 root);
+    asio::awaitable<result<storage_estimate>> estimate_async(std::string path);
 
     result<upload_result> upload(std::string path, upload_options opt = {}) { return runner_.run(upload_async(std::move(path), std::move(opt))); }
     result<download_result> download(hash256 root, std::string out, download_options opt = {}) {
         return runner_.run(download_async(root, std::move(out), std::move(opt)));
     }
     result<verify_result> verify(hash256 root) { return runner_.run(verify_async(root)); }
+    result<storage_estimate> estimate(std::string path) { return runner_.run(estimate_async(std::move(path))); }
 
     Policies& policies() noexcept { return p_; }
     const storage_client_options& options() const noexcept { return o_; }
@@ -274,7 +297,18 @@ private:
     // storage_upload.hpp
     struct upload_plan;
     asio::awaitable<result<upload_result>> upload_one(const storage::data_source& src, storage::file_tree tree, upload_plan& plan);
-    asio::awaitable<result<std::uint64_t>> submit_once(const storage::file_tree& tree, upload_plan& plan, upload_result& out);
+    asio::awaitable<result<std::uint64_t>> submit_once(const storage::file_tree& tree, upload_plan& plan, upload_result& out,
+                                                       policy::budget_hold& hold);
+    /// The file at `path`, checked (exists, regular, non-empty, ≤ max_file_size) before anything is sent.
+    result<storage::file_source> open_checked(const std::string& path, const std::string& during) const;
+    /// The Flow's market (options().market when pinned) and its pricePerSector.
+    struct market_price {
+        crypto::address market;
+        uint256 price;
+    };
+    asio::awaitable<result<market_price>> read_price(const crypto::address& flow, steady_time deadline);
+    /// The upload's budget reservation: spend (when given), bytes, one request. Empty without a budget.
+    result<policy::budget_hold> reserve_budget(const hash256& root, std::optional<uint256> spend, std::uint64_t bytes);
     asio::awaitable<result<void>> upload_segments(const storage::data_source& src, const storage::file_tree& tree,
                                                   const file_info& info, upload_plan& plan);
     asio::awaitable<result<void>> wait_nodes(const hash256& root, upload_plan& plan, bool finalized, std::uint64_t tx_seq);
@@ -294,6 +328,7 @@ private:
     storage_client_options o_;
     std::unique_ptr<sender_type> sender_;
     progress_fn progress_;
+    policy::budget_ledger* budget_ = nullptr;
     net::blocking_runner runner_;
 };
 

@@ -28,7 +28,7 @@ namespace json = boost::json;
 /// How a storage client talks to a network and what it enforces. Value type.
 struct storage_client_options {
     std::uint64_t chain_id = 0;                ///< required: the chain we must be talking to
-    std::vector<std::string> rpc_urls;         ///< EVM RPC, first one used (failover: later issue)
+    std::vector<std::string> rpc_urls;         ///< EVM RPC endpoints, preferred first (failover: net/jsonrpc.hpp)
     std::vector<std::string> indexer_urls;     ///< node discovery (first that answers)
     std::vector<std::string> node_urls;        ///< used when no indexer answers (devnet, private nodes)
     std::optional<crypto::address> flow;       ///< pinned Flow address; nodes must agree
@@ -106,6 +106,18 @@ struct download_result {
     std::uint64_t segments_reused = 0;   ///< taken from a resumable part file (re-hashed)
     std::uint64_t segments_fetched = 0;  ///< fetched and verified by this call
     std::uint64_t segment_requests = 0;  ///< segment RPCs sent by this call (incl. failed ones)
+};
+
+/// What `estimate` found: the fee an upload of the file would pay at the current market price.
+/// Value type.
+struct storage_estimate {
+    hash256 root;                       ///< of the file (of its first fragment when split)
+    std::uint64_t size = 0;             ///< bytes
+    std::uint64_t sectors = 0;          ///< fee sectors (padded 256-byte chunks), all fragments
+    uint256 price_per_sector;           ///< market.pricePerSector(), neuron
+    uint256 fee;                        ///< sectors × price_per_sector, neuron (exact)
+    crypto::address flow, market;
+    std::vector<hash256> fragment_roots;  ///< one per fragment (one entry when not split)
 };
 
 /// What `verify` found. Value type.

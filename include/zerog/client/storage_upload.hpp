@@ -57,16 +57,8 @@ auto storage_client<P>::upload_async(std::string path, upload_options opt) -> as
         return zerog::error(c, std::move(what) + "; nothing was sent or paid").during("validating the upload of " + path);
     };
     // 1. validation
-    std::error_code ec;
-    const auto st = fs::status(path, ec);
-    if (ec || !fs::exists(st)) co_return invalid(errc::not_found, "file " + path + " does not exist");
-    if (!fs::is_regular_file(st)) co_return invalid(errc::invalid_argument, path + " is not a regular file");
-    ZEROG_CO_TRY(auto src, storage::file_source::open(path));
+    ZEROG_CO_TRY(auto src, open_checked(path, "validating the upload of " + path));
     const std::uint64_t size = src.size();
-    if (size == 0) co_return invalid(errc::empty_input, "file " + path + " is empty (0G Storage cannot store an empty file)");
-    if (size > o_.max_file_size)
-        co_return invalid(errc::too_large, "file " + path + " is " + std::to_string(size) + " bytes, above the configured limit of " +
-                                               std::to_string(o_.max_file_size) + " bytes (limits.max_file_size)");
     plan.replicas = opt.replicas.value_or(o_.replicas);
     if (plan.replicas < 1 || plan.replicas > config::defaults::replicas_cap)
         co_return invalid(errc::invalid_argument, "replicas must be 1.." + std::to_string(config::defaults::replicas_cap) + ", got " +
@@ -126,6 +118,110 @@ auto storage_client<P>::upload_async(std::string path, upload_options opt) -> as
 }
 
 template <class P>
+result<storage::file_source> storage_client<P>::open_checked(const std::string& path, const std::string& during) const {
+    namespace fs = std::filesystem;
+    auto invalid = [&](errc c, std::string what) { return zerog::error(c, std::move(what) + "; nothing was sent or paid").during(during); };
+    std::error_code ec;
+    const auto st = fs::status(path, ec);
+    if (ec || !fs::exists(st)) return invalid(errc::not_found, "file " + path + " does not exist");
+    if (!fs::is_regular_file(st)) return invalid(errc::invalid_argument, path + " is not a regular file");
+    auto src = storage::file_source::open(path);
+    if (!src) return std::move(src).error().during(during);
+    const std::uint64_t size = src->size();
+    if (size == 0) return invalid(errc::empty_input, "file " + path + " is empty (0G Storage cannot store an empty file)");
+    if (size > o_.max_file_size)
+        return invalid(errc::too_large, "file " + path + " is " + std::to_string(size) + " bytes, above the configured limit of " +
+                                            std::to_string(o_.max_file_size) + " bytes (limits.max_file_size)");
+    return src;
+}
+
+template <class P>
+auto storage_client<P>::read_price(const crypto::address& flow, steady_time deadline) -> asio::awaitable<result<market_price>> {
+    auto& eth = sender_->client();
+    auto view = [&](crypto::address to, bytes data) -> asio::awaitable<result<bytes>> {
+        chain::call_request c;
+        c.to = to;
+        c.data = std::move(data);
+        call_context ctx{"eth_call", redact_endpoint(eth.url()), o_.user, deadline};
+        co_return co_await guarded_call(p_, ctx, [&]() { return eth.call(c, chain::block_tag::latest(), eth.options_until(deadline)); });
+    };
+    market_price out;
+    if (o_.market) {
+        out.market = *o_.market;
+    } else {
+        ZEROG_CO_TRY(const bytes sel, codec::abi::encode_call("market()"));
+        auto ret = co_await view(flow, sel);
+        if (!ret) co_return std::move(ret).error().during("reading Flow.market() of " + flow.to_checksum_hex());
+        ZEROG_CO_TRY(out.market, codec::abi::decode_as<crypto::address>("address", *ret));
+    }
+    ZEROG_CO_TRY(const bytes psel, codec::abi::encode_call("pricePerSector()"));
+    auto pret = co_await view(out.market, psel);
+    if (!pret) co_return std::move(pret).error().during("reading pricePerSector() of market " + out.market.to_checksum_hex());
+    ZEROG_CO_TRY(out.price, codec::abi::decode_as<uint256>("uint256", *pret));
+    co_return out;
+}
+
+template <class P>
+result<policy::budget_hold> storage_client<P>::reserve_budget(const hash256& root, std::optional<uint256> spend, std::uint64_t bytes) {
+    if (!budget_) return policy::budget_hold{};
+    std::vector<policy::budget_request> want;
+    if (spend) want.push_back({policy::budget_kind::spend, *spend});
+    want.push_back({policy::budget_kind::bytes_uploaded, uint256(bytes)});
+    want.push_back({policy::budget_kind::requests, uint256(1)});
+    auto h = budget_->reserve_all(o_.user, want);
+    if (!h) {
+        zerog::error e = std::move(h).error();
+        return zerog::error(e.code(), e.detail() + "; nothing was sent or paid")
+            .during("reserving the budget for the upload of root " + to_hex(root) + (spend ? " (fee " + format_token_amount(*spend) + " 0G)" : ""));
+    }
+    return std::move(*h);
+}
+
+template <class P>
+auto storage_client<P>::estimate_async(std::string path) -> asio::awaitable<result<storage_estimate>> {
+    const std::string during = "estimating the upload fee of " + path;
+    const auto deadline = until(o_.upload_timeout);
+    ZEROG_CO_TRY(auto src, open_checked(path, during));
+    if (!sender_) co_return zerog::error(errc::invalid_argument, "no EVM RPC URL configured").during(during);
+    storage_estimate out;
+    out.size = src.size();
+    // The Flow: pinned, else the one the nodes agree on.
+    std::optional<crypto::address> flow = o_.flow;
+    if (!flow) {
+        std::vector<std::string> notes;
+        auto nodes = co_await discover(deadline, flow, notes);
+        if (!nodes) co_return std::move(nodes).error().during(during);
+        if (!flow) co_return with_notes(zerog::error(errc::connection_failed, "no storage node named the Flow contract for chain " +
+                                                                                  std::to_string(o_.chain_id) + " (set contracts.flow)"),
+                                        notes).during(during);
+    }
+    out.flow = *flow;
+    ZEROG_CO_TRY(const std::uint64_t frag_size, storage::normalize_fragment_size(o_.fragment_size));
+    ZEROG_CO_TRY(const auto frags, storage::plan_fragments(out.size, frag_size));
+    for (const auto& f : frags) {
+        ZEROG_CO_TRY(const auto slice, storage::slice_source::of(src, f.offset, f.size));
+        storage::file_tree_options to;
+        to.threads = o_.hash_threads;
+        report(storage_progress::phase::hashing, f.offset, out.size);
+        ZEROG_CO_TRY(const storage::file_tree tree, storage::compute_file_tree(slice, to));
+        ZEROG_CO_TRY(const std::uint64_t sectors, storage::fee_sectors(tree.submission));
+        if (out.sectors + sectors < out.sectors) co_return zerog::error(errc::overflow, "fee sectors overflow uint64").during(during);
+        out.sectors += sectors;
+        if (f.index == 0) out.root = tree.root;
+        out.fragment_roots.push_back(tree.root);
+    }
+    report(storage_progress::phase::hashing, out.size, out.size);
+    auto mp = co_await read_price(out.flow, deadline);
+    if (!mp) co_return std::move(mp).error().during(during);
+    out.market = mp->market;
+    out.price_per_sector = mp->price;
+    auto fee = policy::estimate_storage_fee(out.sectors, out.price_per_sector);
+    if (!fee) co_return std::move(fee).error().during(during);
+    out.fee = *fee;
+    co_return out;
+}
+
+template <class P>
 auto storage_client<P>::upload_one(const storage::data_source& src, storage::file_tree tree, upload_plan& plan)
     -> asio::awaitable<result<upload_result>> {
     const hash256 root = tree.root;
@@ -145,6 +241,7 @@ auto storage_client<P>::upload_one(const storage::data_source& src, storage::fil
         }
     }
     std::uint64_t seq = 0;
+    policy::budget_hold hold;  // released on every early return (nothing more was spent)
     if (known) {
         seq = known->seq;
         // Remember what we found, without overwriting our own record of a payment.
@@ -163,11 +260,16 @@ auto storage_client<P>::upload_one(const storage::data_source& src, storage::fil
         }
     } else {
         // 4. pay exactly once
-        ZEROG_CO_TRY(seq, co_await submit_once(tree, plan, out));
+        ZEROG_CO_TRY(seq, co_await submit_once(tree, plan, out, hold));
         all_final = false;
     }
     out.tx_seq = seq;
     if (!all_final) {
+        // Segments still to upload for a file paid before (by us or anyone): bytes and a request,
+        // no spend. Reserved before any segment is sent.
+        if (budget_ && hold.empty()) {
+            ZEROG_CO_TRY(hold, reserve_budget(root, std::nullopt, tree.layout.size));
+        }
         ZEROG_CO_CHECK(co_await wait_nodes(root, plan, false, seq));  // 5.
         // Placement (startEntryIndex) as the node synced it from the Submit event.
         auto fi = co_await file_info_at(plan.at(0).url, root, false, plan.deadline);
@@ -175,6 +277,8 @@ auto storage_client<P>::upload_one(const storage::data_source& src, storage::fil
         if (!*fi) co_return zerog::error(errc::state_conflict, "node forgot root " + to_hex(root)).at(redact_endpoint(plan.at(0).url));
         ZEROG_CO_CHECK(co_await upload_segments(src, tree, **fi, plan));  // 6.
         ZEROG_CO_CHECK(co_await wait_nodes(root, plan, true, seq));       // 7.
+        hold.commit(policy::budget_kind::bytes_uploaded);
+        hold.commit(policy::budget_kind::requests);
     } else {
         plan.sent += tree.layout.size;
         report(storage_progress::phase::uploading, plan.sent, plan.total);
@@ -212,7 +316,7 @@ auto storage_client<P>::upload_one(const storage::data_source& src, storage::fil
 }
 
 template <class P>
-auto storage_client<P>::submit_once(const storage::file_tree& tree, upload_plan& plan, upload_result& out)
+auto storage_client<P>::submit_once(const storage::file_tree& tree, upload_plan& plan, upload_result& out, policy::budget_hold& hold)
     -> asio::awaitable<result<std::uint64_t>> {
     using state = policy::submission_record::state;
     const hash256& root = tree.root;
@@ -236,10 +340,12 @@ auto storage_client<P>::submit_once(const storage::file_tree& tree, upload_plan&
 
     // The double-payment guard: our own record first.
     ZEROG_CO_TRY(auto prev, p_.persistence.find_submission(root, plan.network));
+    bool resuming = false;  // a transaction was signed before: the sender resumes it, nothing new is paid
     if (prev && prev->status != state::failed) {
         if (prev->tx_seq) { out.tx_hash = prev->tx_hash; out.fee = prev->fee; co_return *prev->tx_seq; }
         auto idem = sender_->store().find(key);
         const bool resumable = idem && *idem && !(*idem)->hashes.empty();
+        resuming = resumable;
         if (!resumable) {
             if (prev->tx_hash.empty())
                 co_return zerog::error(errc::state_conflict, "a submission of root " + to_hex(root) +
@@ -259,26 +365,14 @@ auto storage_client<P>::submit_once(const storage::file_tree& tree, upload_plan&
 
     // Fee: sectors × pricePerSector of the Flow's market.
     report(storage_progress::phase::submitting, 0, tree.layout.size);
-    auto view = [&](crypto::address to, bytes data) -> asio::awaitable<result<bytes>> {
-        chain::call_request c;
-        c.to = to;
-        c.data = std::move(data);
-        call_context ctx{"eth_call", redact_endpoint(eth.url()), o_.user, fdl};
-        co_return co_await guarded_call(p_, ctx, [&]() { return eth.call(c, chain::block_tag::latest(), eth.options_until(fdl)); });
-    };
-    crypto::address market;
-    if (o_.market) {
-        market = *o_.market;
-    } else {
-        ZEROG_CO_TRY(const bytes sel, codec::abi::encode_call("market()"));
-        ZEROG_CO_TRY(const bytes ret, co_await view(plan.flow, sel));
-        ZEROG_CO_TRY(market, codec::abi::decode_as<crypto::address>("address", ret));
-    }
-    ZEROG_CO_TRY(const bytes psel, codec::abi::encode_call("pricePerSector()"));
-    ZEROG_CO_TRY(const bytes pret, co_await view(market, psel));
-    ZEROG_CO_TRY(const uint256 price, codec::abi::decode_as<uint256>("uint256", pret));
-    ZEROG_CO_TRY(const uint256 fee, storage::submission_fee(tree.submission, price));
+    ZEROG_CO_TRY(const market_price mp, co_await read_price(plan.flow, fdl));
+    ZEROG_CO_TRY(const uint256 fee, storage::submission_fee(tree.submission, mp.price));
     ZEROG_CO_CHECK(storage::validate_submission(tree.submission));
+
+    // Budget: reserved before anything is recorded, signed or sent; a refusal sends nothing.
+    if (budget_ && hold.empty()) {
+        ZEROG_CO_TRY(hold, reserve_budget(root, resuming ? std::nullopt : std::optional<uint256>(fee), tree.layout.size));
+    }
 
     // Current ABI; the legacy selector only when the current one reverts without data (§6.1).
     ZEROG_CO_TRY(bytes calldata, storage::submit_calldata(tree.submission, p_.signer.address()));
@@ -320,6 +414,7 @@ auto storage_client<P>::submit_once(const storage::file_tree& tree, upload_plan&
         if (idem && *idem && !(*idem)->hashes.empty()) {
             rec.tx_hash = to_hex((*idem)->hashes.back());
             rec.status = state::sent;
+            hold.commit(policy::budget_kind::spend);  // it may be mined: count the money as gone (a re-run resumes without reserving)
         } else {
             rec.status = state::failed;  // nothing was signed: a re-run may pay
         }
@@ -328,6 +423,7 @@ auto storage_client<P>::submit_once(const storage::file_tree& tree, upload_plan&
     }
     rec.tx_hash = to_hex(sent->tx_hash);
     rec.status = state::mined;
+    hold.commit(policy::budget_kind::spend, fee);  // mined (a resumed transaction holds no spend: nothing new was paid)
     auto s = tx_seq_of(sent->rcpt);
     if (s) rec.tx_seq = *s;
     (void)p_.persistence.put_submission(rec);

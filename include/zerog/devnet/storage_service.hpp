@@ -2,9 +2,14 @@
 // Submit-event follower (eth_getLogs polling every `poll` ms, from the node's persisted block
 // on), and a fault watcher that closes the listener in `down` mode and re-opens it on the same
 // port afterwards (connections are then really refused, as with a dead node).
+// Request log (off by default, for tests): `record_requests(true)` keeps one `request_record` per
+// HTTP request (arrival time on the steady clock, JSON-RPC method or "batch", the value of the
+// `X-Zerog-User` header a test transport may add), read with `requests()`; tests measure from the
+// server's side what clients really sent (per-user rates, retries).
 //
 // Thread safety: start/stop on the executor's thread or before it runs; everything runs on one
-// single-threaded executor (the core is not thread-safe).
+// single-threaded executor (the core is not thread-safe). `record_requests` and `requests` may be
+// called from any thread.
 #pragma once
 
 #include <zerog/devnet/chain.hpp>
@@ -14,8 +19,17 @@
 #include <boost/asio/detached.hpp>
 
 #include <memory>
+#include <mutex>
+#include <vector>
 
 namespace zerog::devnet {
+
+/// One HTTP request as the node received it (the request log, see the file comment).
+struct request_record {
+    std::chrono::steady_clock::time_point at;  ///< arrival (before any `slow` delay)
+    std::string method;                        ///< JSON-RPC method, "batch", or "" when unparsable
+    std::string user;                          ///< X-Zerog-User header ("" when absent)
+};
 
 /// Everything a storage node process needs.
 struct storage_service_config {
@@ -53,6 +67,18 @@ public:
     /// Last error of the log follower (empty when healthy), for diagnostics.
     const std::string& follow_error() const noexcept { return follow_error_; }
 
+    /// Start (true: from an empty log) or stop keeping the request log. Any thread.
+    void record_requests(bool on) {
+        std::lock_guard lk(log_m_);
+        recording_ = on;
+        if (on) log_.clear();
+    }
+    /// A copy of the request log. Any thread.
+    std::vector<request_record> requests() const {
+        std::lock_guard lk(log_m_);
+        return log_;
+    }
+
 private:
     storage_service(asio::any_io_executor ex, storage_service_config cfg)
         : ex_(ex), cfg_(std::move(cfg)), core_(cfg_.node, cfg_.data_dir, cfg_.fault_file), port_(cfg_.port) {}
@@ -65,6 +91,7 @@ private:
         auto h = [w](net::server_request req) -> asio::awaitable<net::server_response> {
             auto self = w.lock();
             if (!self) co_return net::server_response::json("{}", 503);
+            self->log_request(req);
             const fault_state f = self->core_.current_fault();
             if (f.mode == "slow" && f.ms) co_await sleep_for(std::chrono::milliseconds(f.ms));
             co_return net::server_response::json(self->core_.handle(req.body));
@@ -72,6 +99,18 @@ private:
         ZEROG_TRY(auto srv, net::http_server::start(ex_, std::move(h), o));
         server_.emplace(std::move(srv));
         return {};
+    }
+
+    void log_request(const net::server_request& req) {
+        std::lock_guard lk(log_m_);
+        if (!recording_) return;
+        request_record r{std::chrono::steady_clock::now(), {}, std::string(req.header("X-Zerog-User").value_or(""))};
+        boost::system::error_code ec;
+        const json::value v = json::parse(req.body, ec);
+        if (!ec && v.is_array()) r.method = "batch";
+        else if (!ec && v.is_object())
+            if (const auto* m = v.get_object().if_contains("method"); m && m->is_string()) r.method = std::string(m->get_string());
+        log_.push_back(std::move(r));
     }
 
     static asio::awaitable<void> watch_faults(std::shared_ptr<storage_service> s) {
@@ -137,6 +176,9 @@ private:
     std::optional<net::http_server> server_;
     bool stopped_ = false;
     std::string follow_error_;
+    mutable std::mutex log_m_;
+    bool recording_ = false;
+    std::vector<request_record> log_;
 };
 
 }  // namespace zerog::devnet

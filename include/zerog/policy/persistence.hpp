@@ -6,6 +6,12 @@
 //   * `put_submission(record)`     upsert by (root, network)
 //   * `find_submission(root, net)` -> result<optional<record>>
 //   * `add_spend(account, provider, neuron)` / `spend(account, provider)` cumulative compute spend
+//   * `add_usage(user, kind, period, amount)` adds committed budget usage (budget.hpp) to the
+//     (user, kind) counter of `period`; a counter stored for another period is replaced (a new
+//     period starts at `amount`). An ADD, not a put, so a store shared by several processes
+//     (PostgreSQL: `INSERT … ON CONFLICT DO UPDATE SET used = CASE …`) stays exact.
+//   * `load_usage(user)` -> every stored counter of `user` (one usage_record per kind), for
+//     budget_tracker to restore what was committed before a restart.
 // All calls are synchronous and must be fast (local storage); a failing store fails the operation
 // before any payment (never "pay and forget").
 //
@@ -43,12 +49,24 @@ struct submission_record {
     std::int64_t updated_unix_ms = 0;
 };
 
+/// Committed budget usage of one user and kind in one period (budget_tracker, budget.hpp).
+struct usage_record {
+    std::string user;
+    std::string kind;         ///< budget_kind name: "bytes_uploaded", "requests", "tokens", "spend"
+    std::int64_t period = 0;  ///< index of the budget period (0 for lifetime budgets)
+    uint256 used;
+    friend bool operator==(const usage_record&, const usage_record&) = default;
+};
+
 template <class P>
-concept Persistence = requires(P& p, const submission_record& r, const hash256& root, std::string_view s, const uint256& amount) {
+concept Persistence = requires(P& p, const submission_record& r, const hash256& root, std::string_view s, const uint256& amount,
+                               std::int64_t period) {
     { p.put_submission(r) } -> std::same_as<result<void>>;
     { p.find_submission(root, s) } -> std::same_as<result<std::optional<submission_record>>>;
     { p.add_spend(s, s, amount) } -> std::same_as<result<void>>;
     { p.spend(s, s) } -> std::same_as<result<uint256>>;
+    { p.add_usage(s, s, period, amount) } -> std::same_as<result<void>>;
+    { p.load_usage(s) } -> std::same_as<result<std::vector<usage_record>>>;
 };
 
 /// Remembers nothing. Zero size. Read-only clients only: a paying client refuses to run with it
@@ -62,6 +80,8 @@ struct no_persistence {
     }
     result<void> add_spend(std::string_view, std::string_view, const uint256&) const noexcept { return {}; }
     result<uint256> spend(std::string_view, std::string_view) const { return uint256{}; }
+    result<void> add_usage(std::string_view, std::string_view, std::int64_t, const uint256&) const noexcept { return {}; }
+    result<std::vector<usage_record>> load_usage(std::string_view) const { return std::vector<usage_record>{}; }
 };
 static_assert(Persistence<no_persistence>);
 
@@ -92,11 +112,34 @@ public:
         auto it = spend_.find({std::string(account), std::string(provider)});
         return it == spend_.end() ? uint256{} : it->second;
     }
+    result<void> add_usage(std::string_view user, std::string_view kind, std::int64_t period, const uint256& amount) {
+        std::lock_guard lk(mu_);
+        auto [it, fresh] = usage_.try_emplace({std::string(user), std::string(kind)}, usage_record{std::string(user), std::string(kind), period, amount});
+        if (fresh) return {};
+        usage_record& u = it->second;
+        if (u.period != period) {
+            u.period = period;
+            u.used = amount;
+            return {};
+        }
+        auto sum = checked_add(u.used, amount);
+        if (!sum) return fail(std::move(sum).error().during("adding budget usage of user \"" + std::string(user) + "\" (" + std::string(kind) + ")"));
+        u.used = *sum;
+        return {};
+    }
+    result<std::vector<usage_record>> load_usage(std::string_view user) {
+        std::lock_guard lk(mu_);
+        std::vector<usage_record> out;
+        for (auto it = usage_.lower_bound({std::string(user), std::string()}); it != usage_.end() && it->first.first == user; ++it)
+            out.push_back(it->second);
+        return out;
+    }
 
 private:
     std::mutex mu_;
     std::map<std::pair<hash256, std::string>, submission_record> subs_;
     std::map<std::pair<std::string, std::string>, uint256> spend_;
+    std::map<std::pair<std::string, std::string>, usage_record> usage_;
 };
 static_assert(Persistence<memory_persistence>);
 
@@ -128,6 +171,16 @@ public:
         calls.push_back("spend:" + std::string(p));
         if (auto e = take()) return fail(std::move(*e));
         return mem_.spend(a, p);
+    }
+    result<void> add_usage(std::string_view user, std::string_view kind, std::int64_t period, const uint256& amount) {
+        calls.push_back("add_usage:" + std::string(user) + ":" + std::string(kind));
+        if (auto e = take()) return fail(std::move(*e));
+        return mem_.add_usage(user, kind, period, amount);
+    }
+    result<std::vector<usage_record>> load_usage(std::string_view user) {
+        calls.push_back("load_usage:" + std::string(user));
+        if (auto e = take()) return fail(std::move(*e));
+        return mem_.load_usage(user);
     }
 
 private:

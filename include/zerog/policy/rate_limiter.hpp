@@ -6,8 +6,9 @@
 // `key.user` is the caller identity the host application passes in (empty = anonymous);
 // `key.endpoint` the redacted origin being called.
 //
-// Models: `no_limit` (default, zero size), `testing::mock_limiter` (here); token buckets, the
-// concurrency limiter and the Redis-shared limiter arrive with the resilience/quota issues.
+// Models: `no_limit` (default, zero size), `testing::mock_limiter` (here), `token_bucket`
+// (token_bucket.hpp), `limiter_ref<L>` (limiter_ref.hpp: several clients share one limiter).
+// guarded_call asks once per attempt sent, retries included (client/pipeline.hpp).
 #pragma once
 
 #include <chrono>
