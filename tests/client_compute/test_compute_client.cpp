@@ -208,6 +208,22 @@ TEST_CASE("compute client: discovery", "[compute-client]") {
     auto none = c->service_sync(key(3).address());
     REQUIRE_FALSE(none);
     CHECK(none.error().is(zerog::errc::not_found));
+
+    // RPC failover: a first endpoint that refuses connections is skipped for the fallback.
+    std::uint16_t dead_port = 0;
+    {
+        boost::asio::io_context ioc;
+        boost::asio::ip::tcp::acceptor a(ioc, boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), 0));
+        dead_port = a.local_endpoint().port();
+    }
+    auto o = env().options();
+    o.rpc_fallback_urls = {o.rpc_url};
+    o.rpc_url = "http://127.0.0.1:" + std::to_string(dead_port);
+    auto failover = env().client<test_policies>(3, o);
+    auto via_fallback = failover->services_sync();
+    INFO((via_fallback ? std::string() : via_fallback.error().message()));
+    REQUIRE(via_fallback);
+    CHECK(via_fallback->size() == 3);
 }
 
 TEST_CASE("compute client: setup is idempotent and funds exactly", "[compute-client]") {

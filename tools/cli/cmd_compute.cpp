@@ -56,6 +56,7 @@ result<loaded> open_client(const cli::args& a, bool need_key) {
     client::compute_client_options o;
     if (cfg.rpc_urls.value.empty()) return fail(errc::invalid_argument, "no RPC URL configured");
     o.rpc_url = cfg.rpc_urls.value.front();
+    o.rpc_fallback_urls.assign(cfg.rpc_urls.value.begin() + 1, cfg.rpc_urls.value.end());
     o.chain_id = cfg.chain_id.value;
     ZEROG_TRY(o.ledger, crypto::address::parse(cfg.contracts.ledger.value));
     ZEROG_TRY(o.inference, crypto::address::parse(cfg.contracts.inference.value));

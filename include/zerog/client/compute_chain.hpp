@@ -36,8 +36,15 @@ public:
     using sender_type = chain::tx_sender<transport_type, signer_handle>;
 
     compute_chain(Policies& p, const compute_client_options& o)
-        : p_(p), o_(o), endpoint_(redact_endpoint(o.rpc_url)), eth_(p.transport, o.rpc_url),
-          sender_(eth_type(p.transport, o.rpc_url), signer_handle{&p.signer}, tx_options(o)) {}
+        : p_(p), o_(o), endpoint_(redact_endpoint(o.rpc_url)), eth_(p.transport, rpc_endpoints(o)),
+          sender_(eth_type(p.transport, rpc_endpoints(o)), signer_handle{&p.signer}, tx_options(o)) {}
+
+    /// `rpc_url` first, then the fallbacks: the chain calls fail over across them.
+    static std::vector<std::string> rpc_endpoints(const compute_client_options& o) {
+        std::vector<std::string> v{o.rpc_url};
+        v.insert(v.end(), o.rpc_fallback_urls.begin(), o.rpc_fallback_urls.end());
+        return v;
+    }
     compute_chain(const compute_chain&) = delete;
     compute_chain& operator=(const compute_chain&) = delete;
 

@@ -169,6 +169,8 @@ enum class verification {
 /// Compute client configuration. Value type.
 struct compute_client_options {
     std::string rpc_url;          ///< the chain's JSON-RPC endpoint
+    /// Equivalent endpoints tried after `rpc_url` when it cannot be reached (net/jsonrpc.hpp).
+    std::vector<std::string> rpc_fallback_urls;
     std::uint64_t chain_id = 0;   ///< required: transactions are refused on another chain
     crypto::address ledger;       ///< LedgerManager
     crypto::address inference;    ///< InferenceServing
