@@ -9,6 +9,7 @@
 #include <zerog/policy/telemetry_ref.hpp>
 
 #include <catch2/catch.hpp>
+#include <test_support.hpp>
 
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>
@@ -366,16 +367,7 @@ TEST_CASE("storage client: devnet round trips, one Submit per file, rejections, 
 namespace {
 
 /// Run a shell command: (exit code, stdout).
-std::pair<int, std::string> capture(const std::string& cmd) {
-    std::string out;
-    FILE* p = ::popen(cmd.c_str(), "r");
-    if (!p) return {-1, out};
-    char buf[4096];
-    std::size_t n;
-    while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-    const int st = ::pclose(p);
-    return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, out};
-}
+std::pair<int, std::string> capture(const std::string& cmd) { return zerog::testing::run_command(cmd); }
 
 using budget_telemetry = zerog::policy::telemetry_ref<zerog::policy::testing::recording_telemetry>;
 using test_tracker = zerog::policy::budget_tracker<budget_telemetry>;

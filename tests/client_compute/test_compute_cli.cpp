@@ -9,6 +9,7 @@
 
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
+#include <test_support.hpp>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -33,16 +34,7 @@ namespace fs = std::filesystem;
 namespace json = boost::json;
 
 /// Run a shell command: (exit code, stdout).
-std::pair<int, std::string> sh(const std::string& cmd) {
-    std::string out;
-    FILE* p = ::popen(cmd.c_str(), "r");
-    if (!p) return {-1, out};
-    char buf[4096];
-    std::size_t n;
-    while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-    const int st = ::pclose(p);
-    return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, out};
-}
+std::pair<int, std::string> sh(const std::string& cmd) { return zerog::testing::run_command(cmd); }
 
 struct cli_devnet {
     fs::path exe, dir;

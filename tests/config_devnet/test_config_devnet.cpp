@@ -8,6 +8,7 @@
 #include <boost/json.hpp>
 
 #include <catch2/catch.hpp>
+#include <test_support.hpp>
 
 #include <sys/wait.h>
 #include <unistd.h>
@@ -22,16 +23,7 @@ namespace config_devnet_test {
 namespace fs = std::filesystem;
 namespace json = boost::json;
 
-inline std::pair<int, std::string> run(const std::string& cmd) {
-    std::string out;
-    FILE* p = ::popen(cmd.c_str(), "r");
-    if (!p) return {-1, out};
-    char buf[4096];
-    std::size_t n;
-    while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-    const int st = ::pclose(p);
-    return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, out};
-}
+inline std::pair<int, std::string> run(const std::string& cmd) { return zerog::testing::run_command(cmd); }
 
 struct temp_dir {
     fs::path path;

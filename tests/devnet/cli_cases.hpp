@@ -9,21 +9,12 @@
 
 #include <zerog/devnet/compute_provider.hpp>
 
-#include <sys/wait.h>
+#include <test_support.hpp>
 
 namespace devnet_test {
 
 /// Run a shell command; (exit code, stdout).
-inline std::pair<int, std::string> run(const std::string& cmd) {
-    std::string out;
-    FILE* p = ::popen(cmd.c_str(), "r");
-    if (!p) return {-1, out};
-    char buf[4096];
-    std::size_t n;
-    while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-    const int st = ::pclose(p);
-    return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, out};
-}
+inline std::pair<int, std::string> run(const std::string& cmd) { return zerog::testing::run_command(cmd); }
 
 inline fs::path cli_path() {
     const char* b = std::getenv("ZEROG_BUILD_DIR");

@@ -1,7 +1,12 @@
-// Helpers shared by the test programs: locating the shared vectors and fixtures, reading JSON.
+// Helpers shared by the test programs: locating the shared vectors and fixtures, reading JSON,
+// running a command (the CLI tests).
 #pragma once
 
 #include <boost/json.hpp>
+
+#include <sys/wait.h>
+
+#include <cstdio>
 
 #include <cstdlib>
 #include <fstream>
@@ -9,6 +14,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 namespace zerog::testing {
 
@@ -35,6 +41,18 @@ inline const boost::json::value& vectors(const std::string& name) {
     auto it = cache.find(name);
     if (it == cache.end()) it = cache.emplace(name, boost::json::parse(read_file(vectors_dir() + "/" + name))).first;
     return it->second;
+}
+
+/// Run a shell command: (exit code, stdout); -1 when it could not run or did not exit normally.
+inline std::pair<int, std::string> run_command(const std::string& cmd) {
+    std::string out;
+    FILE* p = ::popen(cmd.c_str(), "r");
+    if (!p) return {-1, out};
+    char buf[4096];
+    std::size_t n;
+    while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+    const int st = ::pclose(p);
+    return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, out};
 }
 
 }  // namespace zerog::testing
