@@ -12,6 +12,7 @@
 // defaults); every download fetches all 40 segments with proofs, re-hashes the file and renames.
 #include <zerog/client/storage_client.hpp>
 #include <zerog/config/load.hpp>
+#include <zerog/storage.hpp>
 
 #include <sys/wait.h>
 
@@ -81,8 +82,7 @@ int main(int argc, char** argv) {
                 auto o = cl::storage_client_options::from_config(*cfg);
                 auto key = *zerog::crypto::private_key::from_bytes(cfg->devnet_faucet_key->unsafe_bytes());
                 zerog::storage_client c(o, [&key] {
-                    return zerog::storage_policies{.transport = zerog::net::http_transport{},
-                                                   .signer = zerog::crypto::secp256k1_signer(std::move(key))};
+                    return zerog::make_storage_policies(zerog::crypto::secp256k1_signer(std::move(key)));
                 });
                 std::vector<double> up_ms, down_ms;
                 std::string buf(size, '\0');

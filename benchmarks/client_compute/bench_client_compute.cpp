@@ -6,7 +6,7 @@
 // The client uses the policy families of the `zerog::compute_client` alias, with the transport
 // wrapped in a timer. The CLI is $ZEROG_BUILD_DIR/tools/zerog, else ../../tools/zerog next to
 // this program.
-#include <zerog/client/compute_client.hpp>
+#include <zerog/compute.hpp>
 
 #include <benchmark/benchmark.h>
 #include <sys/wait.h>
@@ -28,29 +28,27 @@ using clk = std::chrono::steady_clock;
 
 /// The real Beast transport, timed: `busy` accumulates the time spent inside every exchange.
 struct timed_transport {
-    zerog::net::http_transport inner;
+    zerog::net::http_transport inner{zerog::net::http_transport_options{}};
     std::shared_ptr<std::atomic<std::int64_t>> busy = std::make_shared<std::atomic<std::int64_t>>(0);
 
-    boost::asio::awaitable<zerog::result<zerog::policy::http_response>> async_send(zerog::policy::http_request r) {
+    boost::asio::awaitable<zerog::result<zerog::net::http_response>> send_async(zerog::net::http_request r) {
         const auto t0 = clk::now();
-        auto res = co_await inner.async_send(std::move(r));
+        auto res = co_await inner.send_async(std::move(r));
         busy->fetch_add((clk::now() - t0).count());
         co_return res;
     }
-    boost::asio::awaitable<zerog::result<zerog::policy::http_response>> async_send_streaming(zerog::policy::http_request r,
-                                                                                             zerog::policy::chunk_handler h) {
+    boost::asio::awaitable<zerog::result<zerog::net::http_response>> send_streaming_async(zerog::net::http_request r,
+                                                                                             zerog::net::chunk_handler h) {
         const auto t0 = clk::now();
-        auto res = co_await inner.async_send_streaming(std::move(r), std::move(h));
+        auto res = co_await inner.send_streaming_async(std::move(r), std::move(h));
         busy->fetch_add((clk::now() - t0).count());
         co_return res;
     }
 };
-static_assert(zerog::policy::Transport<timed_transport>);
+static_assert(zerog::net::Transport<timed_transport>);
 
-using alias_policies = cl::compute_policies;
-using bench_policies =
-    cl::policy_set<timed_transport, zerog::crypto::secp256k1_signer, alias_policies::retry_type, alias_policies::breaker_type,
-                   alias_policies::limiter_type, alias_policies::persistence_type, alias_policies::telemetry_type, alias_policies::clock_type>;
+/// zerog::compute_policies (the alias's production mix) with the timing transport.
+using bench_policies = cl::production_policies<timed_transport, zerog::crypto::secp256k1_signer>;
 using bench_client = cl::compute_client<bench_policies>;
 
 int sh(const std::string& cmd) {
@@ -99,7 +97,7 @@ struct devnet {
 
     std::unique_ptr<bench_client> client(std::shared_ptr<std::atomic<std::int64_t>>& busy) const {
         cl::compute_client_options o;
-        o.rpc_url = std::string(dn.at("rpc").as_string());
+        o.rpc_urls = {std::string(dn.at("rpc").as_string())};
         o.chain_id = static_cast<std::uint64_t>(dn.at("chainId").as_int64());
         o.ledger = *zerog::crypto::address::parse(std::string_view(dn.at("ledger").as_string()));
         o.inference = *zerog::crypto::address::parse(std::string_view(dn.at("inference").as_string()));
@@ -108,8 +106,8 @@ struct devnet {
         timed_transport t;
         busy = t.busy;
         auto signer = *zerog::crypto::secp256k1_signer::from_hex(std::string(dn.at("faucetKey").as_string()));
-        auto make = [&] { return bench_policies{.transport = std::move(t), .signer = std::move(signer)}; };
-        return std::make_unique<bench_client>(make, std::move(o));
+        auto make = [&] { return cl::make_production_policies<bench_policies>(std::move(t), std::move(signer)); };
+        return std::make_unique<bench_client>(std::move(o), make);
     }
     zerog::crypto::address provider() const {
         return *zerog::crypto::address::parse(std::string_view(dn.at("providers").as_array()[0].at("address").as_string()));
@@ -143,7 +141,7 @@ void bm_inference(benchmark::State& st, bool stream) {
         r.messages.push_back({"user", "hello devnet, how fast is the client?"});
         r.stream = stream;
         r.max_tokens = 64;
-        return c->chat_sync(std::move(r), targets);
+        return c->chat(std::move(r), targets);
     };
     if (auto w = ask(); !w || !w->verified) {  // warm-up: chain reads, token signature, connection
         st.SkipWithError(("warm-up inference failed: " + (w ? w->verification_error : w.error().message())).c_str());

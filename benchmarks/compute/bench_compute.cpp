@@ -1,4 +1,4 @@
-// Compute protocol hot paths vs the official SDK figures (spec/compute.md §9, same 2-vCPU VM):
+// Compute protocol hot paths vs the official SDK figures (docs/protocol/compute.md §9, same 2-vCPU VM):
 //   new session token (JSON + keccak + personal_sign)   SDK ~2 000/s   target ≥ 20 000/s
 //   Authorization header from a warm cache              SDK ~24 µs     target ≤ 1 µs
 //   TEE response-signature verification                 ethers ~500/s  target ≥ 15 000/s

@@ -1,5 +1,5 @@
 // JSON-RPC `eth_blockNumber` round trips over one keep-alive loopback connection, client and
-// server on one io_context and thread (toolchain.md §3 measured ~41k/s for bare Beast).
+// server on one io_context and thread (a bare Beast client measured ~41k/s on this machine kind).
 //   BM_jsonrpc_full_stack  net::jsonrpc_client<net::http_transport>: id, headers, pool, deadlines,
 //                          status mapping, strict response validation
 //   BM_bare_beast          the same exchange with a hand-written Beast client (the reference)
@@ -32,7 +32,7 @@ net::server_response rpc_handler(net::server_request r) {
     return net::server_response::json(json::serialize(o));
 }
 
-// The minimal keep-alive Beast server of toolchain.md §3 (where the bare client did ~41k/s): one
+// A minimal keep-alive Beast server (the setting where a bare Beast client did ~41k/s): one
 // coroutine per connection on the io_context's own executor, no strand, no limits, no timers.
 // It answers the same body as rpc_handler.
 asio::awaitable<void> minimal_session(asio::ip::tcp::socket sock) {
@@ -93,7 +93,7 @@ void drive(asio::io_context& ioc, Server& srv, asio::awaitable<void> client) {
 struct our_server {  // net::http_server (strands, limits, timers): what the devnet emulators use
     static net::http_server make(asio::io_context& ioc) { return net::http_server::start(ioc.get_executor(), rpc_handler).value(); }
 };
-struct bare_server {  // toolchain.md's minimal server
+struct bare_server {  // the minimal Beast server above
     static std::unique_ptr<minimal_server> make_ptr(asio::io_context& ioc) { return std::make_unique<minimal_server>(ioc); }
 };
 
@@ -116,7 +116,7 @@ void BM_jsonrpc_full_stack(benchmark::State& state) {
     net::jsonrpc_client<net::http_transport> rpc(net::http_transport{}, url_of(srv));
     drive(ioc, deref(srv), [&]() -> asio::awaitable<void> {
         for (auto _ : state) {
-            auto r = co_await rpc.call("eth_blockNumber");
+            auto r = co_await rpc.call_async("eth_blockNumber");
             if (!r) {
                 state.SkipWithError(r.error().message().c_str());
                 break;
@@ -166,7 +166,7 @@ void BM_bare_beast(benchmark::State& state) {
 
 }  // namespace
 
-// Against toolchain.md's minimal server (the setting of the 35k floor and 41k reference),
+// Against the minimal Beast server (the setting of the 35k floor and 41k reference),
 // then against net::http_server (heavier: strands, limits, timers).
 #define ZEROG_NET_BENCH(fn, server) \
     BENCHMARK_TEMPLATE(fn, server)->Iterations(30000)->Repetitions(3)->UseRealTime()->Unit(benchmark::kMicrosecond)

@@ -10,7 +10,7 @@
 // (builds a ~200-byte JSON-RPC request body: a small realistic unit of client work).
 // All calls run inside one coroutine on one io_context; CPU time is what counts.
 #include <zerog/client/pipeline.hpp>
-#include <zerog/client/production_policies.hpp>
+#include <zerog/client/production.hpp>
 #include <zerog/policy/budget.hpp>
 #include <zerog/policy/concurrency_limiter.hpp>
 
@@ -68,7 +68,7 @@ void BM_direct(benchmark::State& state) {
 // around the op, the deadline check, and the clock reads for the call's duration and the attempt's
 // latency. Separates the cost of that shape from the cost of the policy abstraction.
 template <class Op>
-asio::awaitable<result<int>> handwritten_call(policy::system_clock_policy clock, policy::steady_time deadline, Op op) {
+asio::awaitable<result<int>> handwritten_call(policy::system_clock_policy clock, zerog::steady_time deadline, Op op) {
     const auto started = clock.now();
     if (clock.now() >= deadline) co_return fail(errc::deadline_exceeded, "deadline");
     const auto t0 = clock.now();
@@ -111,7 +111,7 @@ void BM_guarded_null(benchmark::State& state) {
     guarded<client::policy_set<>, Realistic>(state, p);
 }
 
-using prod = client::production_policies<policy::null_transport, policy::null_signer>;
+using prod = client::production_policies<net::null_transport, crypto::null_signer>;
 template <bool Realistic>
 void BM_guarded_production(benchmark::State& state) {
     // a limiter that never refuses in the benchmark: the cost of the check, not of waiting

@@ -1,4 +1,4 @@
-// Storage protocol core throughput: the file root of the 100 MiB vector file (vectors/README:
+// Storage protocol core throughput: the file root of the 100 MiB vector file (tests/vectors/README.md:
 // byte[i] = (i*31+7) mod 256, root 0x10b1db77…7d62) on 1 and 2 threads, one Keccak-f[1600]
 // permutation, and how close the root gets to the minimum hashing work (≈ 3 permutations per
 // 256-byte chunk: 2 for the leaf, ~1 for the interior nodes).

@@ -6,14 +6,19 @@
 #include <zerog/client/storage_client.hpp>
 #include <zerog/config/load.hpp>
 #include <zerog/policy/budget.hpp>
-#include <zerog/policy/telemetry_ref.hpp>
+#include <zerog/core/ref.hpp>
+#include <zerog/storage.hpp>
+#include <zerog/testing/clients.hpp>
+#include <zerog/testing/mocks.hpp>
 
 #include <catch2/catch.hpp>
 #include <test_support.hpp>
 
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/use_future.hpp>
 
 #include <sys/wait.h>
 
@@ -77,7 +82,7 @@ TEST_CASE("storage client: Go-style task interleaving keeps every segment (TS bu
             for (auto c : seen) REQUIRE(c == 1);
         }
     }
-    // start segment shifts the shard residue (global flow index, §6.4)
+    // start segment shifts the shard residue (global flow index, docs/protocol/storage.md §6.4)
     auto t = sd::plan_upload(half, 1, 2, 1);
     REQUIRE(t.size() == 2);
     for (const auto& x : t) REQUIRE(x.segments == std::vector<std::uint64_t>{x.node == 1 ? 0u : 1u});
@@ -127,6 +132,40 @@ TEST_CASE("storage client: invalid input is rejected before any network call", "
     REQUIRE(c.policies().persistence.calls.empty());
 }
 
+TEST_CASE("storage client: op_async works with co_spawn and any completion token", "[client][storage]") {
+    // result<T> is default-constructible (to an error), which Asio needs for use_future and for
+    // callbacks with the (exception_ptr, result<T>) signature.
+    const zerog::result<int> never_set;
+    REQUIRE_FALSE(never_set);
+    CHECK(never_set.error().is(zerog::errc::internal));
+
+    cl::storage_client_options o;
+    o.chain_id = 16602;
+    o.node_urls = {"http://node.test:5678"};
+    o.download_timeout = std::chrono::milliseconds(2000);
+    zerog::testing::storage_client c(o, [] { return zerog::testing::storage_policies{}; });
+    // The only node answers nothing the client can use: a precise error, not the default one.
+    c.policies().transport.set_handler([](const zerog::net::http_request&) {
+        return zerog::testing::scripted_reply::failure(zerog::error(zerog::errc::connection_failed, "scripted: refused"));
+    });
+    const zerog::hash256 root{};
+    boost::asio::io_context ioc;
+    auto fut = boost::asio::co_spawn(ioc, c.verify_async(root), boost::asio::use_future);
+    std::optional<zerog::result<cl::verify_result>> by_callback;
+    boost::asio::co_spawn(ioc, c.verify_async(root),
+                          [&](std::exception_ptr e, zerog::result<cl::verify_result> r) {
+                              REQUIRE_FALSE(e);
+                              by_callback.emplace(std::move(r));
+                          });
+    ioc.run();
+    const auto r = fut.get();
+    REQUIRE_FALSE(r);
+    CHECK_FALSE(r.error().is(zerog::errc::internal));
+    REQUIRE(by_callback);
+    REQUIRE_FALSE(*by_callback);
+    CHECK(by_callback->error().code() == r.error().code());
+}
+
 namespace {
 
 /// The devnet under test: `zerog devnet up` in a temp dir, `down` at scope exit.
@@ -163,7 +202,7 @@ struct devnet {
         o.poll_interval = std::chrono::milliseconds(100);
         auto key = *zerog::crypto::private_key::from_bytes(cfg.devnet_faucet_key->unsafe_bytes());
         return std::make_unique<zerog::storage_client>(o, [&key] {
-            return zerog::storage_policies{.transport = zerog::net::http_transport{}, .signer = zerog::crypto::secp256k1_signer(std::move(key))};
+            return zerog::make_storage_policies(zerog::crypto::secp256k1_signer(std::move(key)));
         });
     }
     /// Submit events per identity (one identity per distinct file), from the chain.
@@ -174,7 +213,7 @@ struct devnet {
         f.to_block = zerog::chain::block_tag::latest();
         f.addresses.push_back(*zerog::crypto::address::parse(cfg.contracts.flow.value));
         zerog::net::blocking_runner r;
-        auto logs = r.run(c.sender()->client().get_logs(f));
+        auto logs = r.run(c.sender()->client().get_logs_async(f));
         if (!logs) FAIL(logs.error().message());
         std::map<zerog::hash256, int> out;
         for (const auto& l : *logs)
@@ -275,7 +314,9 @@ TEST_CASE("storage client: devnet round trips, one Submit per file, rejections, 
         REQUIRE(faulted);
         REQUIRE_FALSE(r1);
         INFO(r1.error().message());
-        REQUIRE(r1.error().is(zerog::errc::server_error));
+        // -32603 from every node (retried, then possibly the breaker opens): resumable either way.
+        REQUIRE(zerog::is_resumable(r1.error()));
+        CHECK((r1.error().is(zerog::errc::server_error) || r1.error().is(zerog::errc::circuit_open)));
         REQUIRE_FALSE(fs::exists(out));
         REQUIRE(fs::exists(part));
         REQUIRE(fs::exists(side));
@@ -369,7 +410,7 @@ namespace {
 /// Run a shell command: (exit code, stdout).
 std::pair<int, std::string> capture(const std::string& cmd) { return zerog::testing::run_command(cmd); }
 
-using budget_telemetry = zerog::policy::telemetry_ref<zerog::policy::testing::recording_telemetry>;
+using budget_telemetry = zerog::ref<zerog::testing::recording_telemetry>;
 using test_tracker = zerog::policy::budget_tracker<budget_telemetry>;
 using zerog::policy::budget_kind;
 
@@ -405,7 +446,7 @@ TEST_CASE("storage client: budgets refuse before any transaction, commit what wa
     zerog::net::blocking_runner runner;
     auto& eth = c->sender()->client();
     auto nonce = [&] {
-        auto n = runner.run(eth.get_transaction_count(me, zerog::chain::block_tag::latest()));
+        auto n = runner.run(eth.get_transaction_count_async(me, zerog::chain::block_tag::latest()));
         if (!n) FAIL(n.error().message());
         return *n;
     };
@@ -414,7 +455,7 @@ TEST_CASE("storage client: budgets refuse before any transaction, commit what wa
         zerog::chain::call_request q;
         q.to = market;
         q.data = *zerog::from_hex("0x61ec5082");
-        auto r = runner.run(eth.call(q));
+        auto r = runner.run(eth.call_async(q));
         if (!r || r->size() != 32) FAIL("pricePerSector(): " << (r ? std::to_string(r->size()) + " bytes" : r.error().message()));
         zerog::uint256 v;
         for (auto b : *r) v = v * zerog::uint256(256) + zerog::uint256(b);
@@ -428,7 +469,7 @@ TEST_CASE("storage client: budgets refuse before any transaction, commit what wa
             boost::json::array params;
             params.emplace_back(zerog::to_hex(root));
             params.emplace_back(false);
-            auto v = runner.run(rc.call("zgs_getFileInfo", std::move(params)));
+            auto v = runner.run(rc.call_async("zgs_getFileInfo", std::move(params)));
             if (!v) FAIL(v.error().message());
             known += v->is_null() ? 0 : 1;
         }
@@ -483,7 +524,7 @@ TEST_CASE("storage client: budgets refuse before any transaction, commit what wa
         bc->use_budget(&l);
         return bc;
     };
-    zerog::policy::testing::recording_telemetry tel;
+    zerog::testing::recording_telemetry tel;
 
     {  // refusals: a spend limit below the fee, a bytes quota below the size; nothing sent
         test_tracker poor(limit_of(budget_kind::spend, fee - zerog::uint256(1)), budget_telemetry{&tel});
@@ -609,9 +650,9 @@ struct tf_node {
         o[key] = std::move(v);
         return boost::json::serialize(o);
     }
-    zerog::policy::testing::mock_transport::handler_fn handler() const {
-        return [st = s](const zerog::policy::http_request& req) -> zerog::policy::testing::scripted_reply {
-            using zerog::policy::testing::scripted_reply;
+    zerog::testing::mock_transport::handler_fn handler() const {
+        return [st = s](const zerog::net::http_request& req) -> zerog::testing::scripted_reply {
+            using zerog::testing::scripted_reply;
             const int n = ++st->count;
             const bool hit = n == st->fail_at;
             const auto rq = boost::json::parse(req.body).as_object();
@@ -676,6 +717,41 @@ std::unique_ptr<zerog::testing::storage_client> tf_client(const tf_node& node, s
 }
 
 }  // namespace
+
+TEST_CASE("storage client: the endpoint selector moves segment reads away from a failing node", "[client][storage][selector]") {
+    // Two nodes hold the file; node A answers every segment request with a refused connection.
+    // The first segment tried at A fails over to B; from then on the selector knows A is slow
+    // (a failure sample) and B fast, so every later segment goes to B first: A sees exactly one
+    // segment request, where the plain rotation of the first wave sent it every other segment.
+    tf_node node;
+    const std::uint64_t size = 5 * zerog::storage::segment_size;
+    node.s->file.resize(size);
+    for (std::uint64_t i = 0; i < size; ++i) node.s->file[i] = static_cast<zerog::byte>(i * 7 + 1);
+    node.s->tree = *zerog::storage::compute_file_tree(zerog::byte_span(node.s->file));
+    const std::string a = "http://node-a.test:5678", b = "http://node-b.test:5678";
+    cl::storage_client_options o;
+    o.chain_id = 16602;
+    o.node_urls = {a, b};
+    o.parallel = 1;
+    o.download_timeout = std::chrono::milliseconds(5000);
+    zerog::testing::storage_client c(o, [] { return zerog::testing::storage_policies{}; });
+    auto serve = node.handler();
+    c.policies().transport.set_handler([serve, a](const zerog::net::http_request& req) {
+        if (req.url == a && req.body.find("zgs_downloadSegment") != std::string::npos)
+            return zerog::testing::scripted_reply::failure(zerog::error(zerog::errc::connection_failed, "scripted: refused"));
+        return serve(req);
+    });
+    tmp_dir d;
+    auto r = c.download(node.s->tree.root, (d.path / "out.bin").string());
+    INFO((r ? std::string() : r.error().message()));
+    REQUIRE(r);
+    CHECK(slurp(d.path / "out.bin") == std::string(node.s->file.begin(), node.s->file.end()));
+    std::size_t segment_requests_a = 0, segment_requests_b = 0;
+    for (const auto& q : c.policies().transport.requests())
+        if (q.body.find("zgs_downloadSegment") != std::string::npos) (q.url == a ? segment_requests_a : segment_requests_b)++;
+    CHECK(segment_requests_a == 1);
+    CHECK(segment_requests_b == 5);
+}
 
 TEST_CASE("storage client: a failure injected at every download step leaves only the documented part file",
           "[client][storage][tempfiles]") {

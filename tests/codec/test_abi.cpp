@@ -137,6 +137,20 @@ TEST_CASE("abi: round trips of every type family", "[codec][abi]") {
           "(a=-5, b=0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed, c=\"q\\\"\")");
 }
 
+TEST_CASE("abi: arrays of zero-size elements are refused at parse time (no unbounded decoding)", "[codec][abi]") {
+    // Each would decode billions of values from a handful of bytes.
+    for (const char* hostile : {"()[4294967295]", "uint256[0][20000000]", "()[]", "(uint256[0],())[]", "(()[3])"}) {
+        INFO(hostile);
+        auto t = abi::parse_type(hostile);
+        REQUIRE_FALSE(t);
+        CHECK(t.error().detail().find("zero-size element") != std::string::npos);
+    }
+    // Still accepted: a zero-size value on its own, and dynamic zero-length arrays (ethers encodes them).
+    CHECK(abi::parse_type("uint256[0]"));
+    CHECK(abi::parse_type("()"));
+    CHECK(abi::parse_type("string[0][]"));
+}
+
 TEST_CASE("abi: hostile and non-canonical inputs are rejected precisely", "[codec][abi]") {
     const std::string w0 = word_hex(0), w1 = word_hex(1), w20 = word_hex(0x20), w40 = word_hex(0x40);
     auto dec = [](std::string_view types, const bytes& d) { return abi::decode(types, d); };

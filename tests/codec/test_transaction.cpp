@@ -96,7 +96,7 @@ TEST_CASE("tx: validation rejects inconsistent transactions", "[codec][tx]") {
     e.max_priority_fee_per_gas = uint256(1);
     CHECK(sign_transaction(e, signer));
     CHECK(sign_transaction(e, lying_signer{crypto::secp256k1_signer::from_hex(anvil0).value()}).error().is(errc::verification_failed));
-    CHECK(sign_transaction(e, policy::null_signer{}).error().is(errc::not_supported));
+    CHECK(sign_transaction(e, crypto::null_signer{}).error().is(errc::not_supported));
 }
 
 TEST_CASE("tx: hostile raw transactions are rejected", "[codec][tx]") {

@@ -3,6 +3,7 @@
 #include <zerog/compute/session_token.hpp>
 #include <zerog/crypto/cryptopp_signer.hpp>
 #include <zerog/crypto/secp256k1_signer.hpp>
+#include <zerog/testing/mocks.hpp>
 
 #include "test_support.hpp"
 
@@ -84,7 +85,7 @@ TEST_CASE("API key (tokenId 0, never expires) matches the SDK vector", "[compute
 
 TEST_CASE("the signer only ever sees the EIP-191 digest", "[compute][token]") {
     auto real = user_signer();
-    policy::testing::mock_signer mock(real.address());
+    testing::mock_signer mock(real.address());
     mock.will_return(real.sign_digest(from_hex_fixed<32>(str(cst().at("ephemeral_session"), "personal_sign_digest")).value()).value());
     auto t = make_session_token(mock, provider(), pinned()).value();
     REQUIRE(mock.digests().size() == 1);
@@ -101,8 +102,9 @@ TEST_CASE("lifetime and pinned values are checked before signing", "[compute][to
     auto signer = user_signer();
     session_token_options o;
     o.timestamp_ms = t0;
-    auto t = make_session_token(signer, provider(), o).value();  // default lifetime: 1 h
-    CHECK(t.claims.expires_at_ms == t0 + 3'600'000);
+    auto t = make_session_token(signer, provider(), o).value();  // default lifetime: 5 min
+    CHECK(t.claims.expires_at_ms == t0 + default_token_lifetime.count());
+    CHECK(default_token_lifetime.count() == 300'000);
     CHECK(t.claims.token_id == 255);
 
     o.lifetime = std::chrono::hours(24);

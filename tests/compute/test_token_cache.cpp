@@ -1,7 +1,9 @@
 // The per-provider session-token cache: reuse, renewal before expiry, generation changes,
 // invalidation, configuration errors and concurrent use, driven by a manual clock.
+#include <zerog/core/ref.hpp>
 #include <zerog/compute/session_token_cache.hpp>
 #include <zerog/crypto/secp256k1_signer.hpp>
+#include <zerog/testing/mocks.hpp>
 
 #include <catch2/catch.hpp>
 
@@ -25,12 +27,12 @@ crypto::address prov(int i) {
 }  // namespace
 
 TEST_CASE("cache reuses a token and renews it before expiry", "[compute][cache]") {
-    policy::testing::manual_clock clock;  // wall time 1700000000000 ms
+    testing::manual_clock clock;  // wall time 1700000000000 ms
     auto s = signer();
     token_cache_options opt;
     opt.lifetime = 1h;
     opt.renew_margin = 5min;
-    session_token_cache cache(signer_ref<crypto::secp256k1_signer>{&s}, opt, policy::testing::clock_ref{&clock});
+    session_token_cache cache(zerog::ref<const crypto::secp256k1_signer>{&s}, opt, testing::clock_ref{&clock});
 
     auto first = cache.get(prov(0)).value();
     CHECK(first->claims.timestamp_ms == 1700000000000);
@@ -59,8 +61,8 @@ TEST_CASE("cache reuses a token and renews it before expiry", "[compute][cache]"
 }
 
 TEST_CASE("cache: per provider, generation change, invalidate, clear", "[compute][cache]") {
-    policy::testing::manual_clock clock;
-    session_token_cache cache(signer(), {}, policy::testing::clock_ref{&clock});
+    testing::manual_clock clock;
+    session_token_cache cache(signer(), {}, testing::clock_ref{&clock});
     auto a = cache.get(prov(0)).value();
     auto b = cache.get(prov(1)).value();
     CHECK(a->claims.provider == prov(0));
@@ -83,11 +85,11 @@ TEST_CASE("cache: per provider, generation change, invalidate, clear", "[compute
 }
 
 TEST_CASE("cache: invalid options and signer failures are reported", "[compute][cache]") {
-    policy::testing::manual_clock clock;
+    testing::manual_clock clock;
     {
         token_cache_options o;
         o.lifetime = 24h + 1ms;
-        session_token_cache c(signer(), o, policy::testing::clock_ref{&clock});
+        session_token_cache c(signer(), o, testing::clock_ref{&clock});
         auto r = c.authorization(prov(0));
         REQUIRE(!r);
         CHECK(r.error().is(errc::invalid_argument));
@@ -96,19 +98,36 @@ TEST_CASE("cache: invalid options and signer failures are reported", "[compute][
         token_cache_options o;
         o.lifetime = 10min;
         o.renew_margin = 10min;
-        session_token_cache c(signer(), o, policy::testing::clock_ref{&clock});
+        session_token_cache c(signer(), o, testing::clock_ref{&clock});
         CHECK(c.get(prov(0)).error().is(errc::invalid_argument));
     }
     {
         token_cache_options o;
-        o.lifetime = 24h;
-        o.renew_margin = 1h;  // the SDK's policy
-        session_token_cache c(signer(), o, policy::testing::clock_ref{&clock});
-        CHECK(c.get(prov(0)).value()->claims.expires_at_ms == 1700000000000 + 86'400'000);
+        o.lifetime = 24h;  // the SDK's lifetime: longer than the cache's documented bound (1 h)
+        o.renew_margin = 1h;
+        session_token_cache c(signer(), o, testing::clock_ref{&clock});
+        CHECK(c.get(prov(0)).error().is(errc::invalid_argument));
     }
-    policy::testing::mock_signer mock(signer().address());
+    {
+        token_cache_options o;
+        o.lifetime = max_cached_token_lifetime;  // the bound itself is accepted
+        session_token_cache c(signer(), o, testing::clock_ref{&clock});
+        CHECK(c.get(prov(0)).value()->claims.expires_at_ms == 1700000000000 + 3'600'000);
+    }
+    {
+        // The default: a short-lived token, renewed a minute before it expires.
+        session_token_cache c(signer(), {}, testing::clock_ref{&clock});
+        const auto first = c.get(prov(0)).value();
+        CHECK(first->claims.expires_at_ms - first->claims.timestamp_ms == default_token_lifetime.count());
+        CHECK(default_token_lifetime <= 10min);
+        clock.advance(default_token_lifetime - 1min - 1ms);
+        CHECK(c.get(prov(0)).value() == first);
+        clock.advance(2ms);
+        CHECK(c.get(prov(0)).value() != first);
+    }
+    testing::mock_signer mock(signer().address());
     mock.will_fail(zerog::error(errc::unauthorized, "locked"));
-    session_token_cache c(mock, {}, policy::testing::clock_ref{&clock});
+    session_token_cache c(mock, {}, testing::clock_ref{&clock});
     auto r = c.get(prov(0));
     REQUIRE(!r);
     CHECK(r.error().is(errc::unauthorized));
@@ -118,7 +137,7 @@ TEST_CASE("cache: invalid options and signer failures are reported", "[compute][
 
 TEST_CASE("cache: concurrent callers share one signature", "[compute][cache]") {
     auto s = signer();
-    session_token_cache cache(signer_ref<crypto::secp256k1_signer>{&s});
+    session_token_cache cache(zerog::ref<const crypto::secp256k1_signer>{&s});
     std::atomic<int> bad{0};
     std::vector<std::thread> ts;
     for (int t = 0; t < 4; ++t)

@@ -54,7 +54,7 @@ inline std::string all_text(const std::vector<problem>& ps) {
     return s;
 }
 
-/// The public anvil/hardhat development keys, from shared/devnet.md (index = account number).
+/// The public anvil/hardhat development keys (well known, never for value; index = account number).
 inline const char* const dev_keys[10] = {
     "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80",
     "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d",

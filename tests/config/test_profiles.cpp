@@ -5,7 +5,7 @@ using namespace zerog;
 using namespace zerog::config;
 using namespace zerog::config::testing;
 
-TEST_CASE("mainnet profile is pinned to spec/storage.md §11 and spec/compute.md §1", "[config]") {
+TEST_CASE("mainnet profile is pinned to docs/protocol/storage.md §11 and docs/protocol/compute.md §1", "[config]") {
     auto cfg = load({environment({{"ZEROG_PROFILE", "mainnet"}})});
     REQUIRE(cfg);
     const value_source p = value_source::profile("mainnet");

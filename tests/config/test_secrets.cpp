@@ -2,10 +2,12 @@
 // keystore, development keys refused on mainnet/testnet, and never printed by `config show`.
 #include "config_test_util.hpp"
 
-#include <zerog/config/startup_check.hpp>
+#include <zerog/client/startup_check.hpp>
+#include <zerog/observe/redaction.hpp>
 
 using namespace zerog;
 using namespace zerog::config;
+using namespace zerog::client;
 using namespace zerog::config::testing;
 
 namespace {
@@ -178,7 +180,7 @@ TEST_CASE("signing key from a keystore: env password, prompt, wrong password, de
 
 TEST_CASE("config show output: key only as address or 'not set', sources shown, nothing secret", "[config]") {
     const environment env({{"ZEROG_PROFILE", "mainnet"}, {"ZG_PRIVATE_KEY", other_key},
-                           {"ZEROG_RPC_URLS", "https://user:pass@rpc.example/v2/APIKEY123"}});
+                           {"ZEROG_RPC_URLS", "https://rpc.example/v2/APIKEY123"}});
     auto rep = evaluate({env});
     const auto key = describe_key(env, rep.cfg.profile.value);
     const std::string text = render_text(rep, key);
@@ -197,6 +199,14 @@ TEST_CASE("config show output: key only as address or 'not set', sources shown, 
     CHECK(doc.at("config").at("profile").at("source").as_string() == "env:ZEROG_PROFILE");
     CHECK(doc.at("config").at("limits.replicas").at("source").as_string() == "default");
     CHECK(doc.at("problems").as_array().empty());
+
+    // Credentials in a URL: refused by validation (as the transport would refuse them), and the
+    // problem names the field without echoing the URL's user, password or path.
+    const environment creds({{"ZEROG_PROFILE", "mainnet"}, {"ZEROG_RPC_URLS", "https://user:s3cret@rpc.example/v2/APIKEY123"}});
+    auto bad = evaluate({creds});
+    const std::string bad_text = render_text(bad, describe_key(creds, bad.cfg.profile.value));
+    CHECK(bad_text.find("credentials in the URL") != std::string::npos);
+    for (const char* secret : {"s3cret", "APIKEY123", "user:"}) CHECK(bad_text.find(secret) == std::string::npos);
 
     auto unset = evaluate({});
     CHECK(render_text(unset, describe_key({}, network::testnet)).find("key                   not set") != std::string::npos);
@@ -217,5 +227,8 @@ TEST_CASE("startup_check seam: the plan covers every endpoint, contract and prov
                                           "contract_code ledger", "contract_code inference", "contract_code fineTuning",
                                           "provider providers[0]"});
     CHECK(startup_report{}.ok());
-    CHECK_FALSE(startup_report{{check_outcome{plan[0], false, std::nullopt}}}.ok());
+    check_outcome failed;
+    failed.check = plan[0];
+    failed.passed = false;
+    CHECK_FALSE(startup_report{{failed}}.ok());
 }

@@ -159,20 +159,25 @@ TEST_CASE("validation reports all problems at once, through load() too", "[confi
     CHECK(msg.find("SECRETPATH") == std::string::npos);  // URL paths (API keys) are never echoed
 }
 
-TEST_CASE("URL parser details", "[config]") {
-    auto u = parse_endpoint_url("HTTPS://user:pw@Node.example:8443/path?q=1");
+TEST_CASE("URL parser details (the one parser the transport uses too)", "[config]") {
+    auto u = zerog::parse_url("HTTPS://Node.example:8443/path?q=1");
     REQUIRE(u);
-    CHECK(u->scheme == "https");
+    CHECK(u->scheme() == "https");
     CHECK(u->host == "Node.example");
     CHECK(u->port == 8443);
-    CHECK(parse_endpoint_url("http://h.example")->port == 80);
-    CHECK(parse_endpoint_url("https://h.example")->port == 443);
-    auto v6 = parse_endpoint_url("http://[2001:db8::1]:5678");
+    CHECK(zerog::parse_url("http://h.example")->port == 80);
+    CHECK(zerog::parse_url("https://h.example")->port == 443);
+    auto v6 = zerog::parse_url("http://[2001:db8::1]:5678");
     REQUIRE(v6);
-    CHECK(v6->ipv6);
+    CHECK(v6->ipv6());
     CHECK(v6->host == "2001:db8::1");
-    CHECK_FALSE(parse_endpoint_url(""));
-    CHECK_FALSE(parse_endpoint_url("http://"));
+    CHECK_FALSE(zerog::parse_url(""));
+    CHECK_FALSE(zerog::parse_url("http://"));
+    // Credentials in URLs are refused by configuration exactly as by the transport (one parser).
+    auto creds = zerog::parse_url("https://user:pw@node.example/");
+    REQUIRE_FALSE(creds);
+    CHECK(creds.error().is(errc::invalid_argument));
+    CHECK(creds.error().message().find("pw") == std::string::npos);
     CHECK(is_loopback_host("127.0.0.1"));
     CHECK(is_loopback_host("127.1.2.3"));
     CHECK_FALSE(is_loopback_host("127.0.0.1.evil.example"));

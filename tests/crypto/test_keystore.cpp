@@ -218,6 +218,13 @@ TEST_CASE("keystore: each missing or bad field is errc::keystore_malformed namin
         {"p", [](object& o) { o["Crypto"].as_object()["kdfparams"].as_object().erase("p"); }, "Crypto.kdfparams.p is missing"},
         {"n pow2", [](object& o) { o["Crypto"].as_object()["kdfparams"].as_object()["n"] = 1000; }, "power of two"},
         {"n huge", [](object& o) { o["Crypto"].as_object()["kdfparams"].as_object()["n"] = 1ull << 40; }, "1 GiB"},
+        // Hostile CPU cost within the memory bound: n·r = 2^20 (128 MiB), p = 1024 → hours of work.
+        {"n·r·p huge", [](object& o) {
+             auto& kp = o["Crypto"].as_object()["kdfparams"].as_object();
+             kp["n"] = 1ull << 17;
+             kp["r"] = 8;
+             kp["p"] = 1024;
+         }, "too long"},
     };
     for (const auto& e : scrypt_edits) {
         INFO(e.name);

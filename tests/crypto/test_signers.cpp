@@ -4,7 +4,8 @@
 #include <zerog/crypto/personal_sign.hpp>
 #include <zerog/crypto/recover.hpp>
 #include <zerog/crypto/secp256k1_signer.hpp>
-#include <zerog/policy/signer.hpp>
+#include <zerog/crypto/signer.hpp>
+#include <zerog/testing/mocks.hpp>
 
 #include "test_support.hpp"
 
@@ -17,8 +18,8 @@
 using namespace zerog;
 using namespace zerog::crypto;
 
-static_assert(policy::Signer<secp256k1_signer>);
-static_assert(policy::Signer<cryptopp_signer>);
+static_assert(crypto::Signer<secp256k1_signer>);
+static_assert(crypto::Signer<cryptopp_signer>);
 static_assert(!std::is_copy_constructible_v<secp256k1_signer>);
 
 namespace {
@@ -233,8 +234,8 @@ TEST_CASE("both signers are safe to use from several threads", "[crypto][signer]
 
 TEST_CASE("mock_signer records digests and returns scripted answers", "[crypto][policy][mock]") {
     const auto addr = address::parse("0x70997970C51812dc3A010C7d01b50e0d17dc79C8").value();
-    policy::testing::mock_signer mock(addr);
-    static_assert(policy::Signer<policy::testing::mock_signer>);
+    testing::mock_signer mock(addr);
+    static_assert(crypto::Signer<testing::mock_signer>);
     signature canned;
     canned.r[31] = 1;
     canned.s[31] = 2;

@@ -231,7 +231,7 @@ TEST_CASE("CLI: devnet compute providers, demo account, provider faults", "[devn
     REQUIRE(dn.at("demoAccount").at("address").as_string() == faucet.address().to_checksum_hex());
     zerog::net::http_transport http;
     auto post = [&](const std::string& url, const std::string& auth, const std::string& body) {
-        zerog::policy::http_request r;
+        zerog::net::http_request r;
         r.method = body.empty() ? "GET" : "POST";
         r.url = url;
         if (!body.empty()) r.headers.emplace_back("Content-Type", "application/json");
@@ -301,4 +301,109 @@ TEST_CASE("CLI: devnet compute providers, demo account, provider faults", "[devn
     std::string pattern = dir.string();
     pattern = pattern.substr(0, pattern.size() - 1) + "[" + pattern.back() + "]";
     REQUIRE(run("pgrep -f '" + pattern + "'").second.empty());
+}
+
+TEST_CASE("CLI: the production mix retries a flaky node, logs each stage, readers need no key", "[devnet][cli][retry]") {
+    const auto exe = cli_path();
+    REQUIRE_FALSE(exe.empty());  // tools/zerog is a dependency of this program's test: it is built
+    REQUIRE(fs::exists(exe));
+    temp_dir d;
+    const fs::path dir = fs::canonical(d.path);
+    const std::string q = "'" + exe.string() + "' ";
+    const std::string dir_arg = " --dir '" + dir.string() + "'";
+    devnet_guard guard{q + "devnet down" + dir_arg};
+    {
+        auto [rc, out] = run(q + "devnet up --nodes 1 --providers 0" + dir_arg + " 2>&1");
+        INFO(out);
+        REQUIRE(rc == 0);
+    }
+    std::ifstream dn_in(dir / "devnet.json");
+    std::ostringstream dn_text;
+    dn_text << dn_in.rdbuf();
+    const json::object dn = json::parse(dn_text.str()).as_object();
+    std::string faucet_hex(dn.at("faucetKey").as_string());
+    if (faucet_hex.rfind("0x", 0) == 0) faucet_hex = faucet_hex.substr(2);
+    // A clean environment: the devnet profile, no key (the devnet's faucet key is the default).
+    const std::string env = "env -u ZG_PRIVATE_KEY -u ZG_KEYSTORE -u ZEROG_CONFIG -u ZEROG_LOG_LEVEL ZEROG_PROFILE=devnet ZEROG_DEVNET_DIR='" +
+                            dir.string() + "' ";
+    auto write = [&](const char* name, std::size_t size, int salt) {
+        const fs::path p = dir / name;
+        std::ofstream f(p, std::ios::binary);
+        for (std::size_t i = 0; i < size; ++i) f.put(static_cast<char>((i * 131 + static_cast<std::size_t>(salt)) & 0xff));
+        return p;
+    };
+
+    SECTION("zerog upload succeeds after the only node fails three calls; debug logs show stages and retries") {
+        const auto file = write("flaky.bin", 300'000, 1);
+        REQUIRE(run(q + "devnet fault --node 0 --mode flaky --count 3" + dir_arg + " > /dev/null").first == 0);
+        const fs::path err = dir / "upload.err";
+        auto [rc, out] = run(env + "ZEROG_LOG_LEVEL=debug " + q + "upload '" + file.string() + "' --json 2> '" + err.string() + "'");
+        std::ifstream ein(err);
+        std::ostringstream es;
+        es << ein.rdbuf();
+        const std::string log = es.str();
+        INFO(out << "\n--- stderr ---\n" << log);
+        REQUIRE(rc == 0);
+        const auto res = json::parse(out).as_object();
+        CHECK(res.at("verified").as_bool());
+        auto lines_with = [&](std::string_view what) {
+            std::size_t n = 0;
+            for (std::size_t p = log.find(what); p != std::string::npos; p = log.find(what, p + 1)) ++n;
+            return n;
+        };
+        CHECK(lines_with("\"event\":\"call.retry\"") >= 3);  // the three -32603 answers, each retried
+        for (const char* stage : {"upload.existence", "upload.submit", "upload.log_sync", "upload.segments", "upload.finality",
+                                  "upload.verify", "upload.done"})
+            CHECK(lines_with(std::string("\"event\":\"") + stage + "\"") == 1);
+        CHECK(log.find(faucet_hex) == std::string::npos);  // the key never reaches a log line
+        // The same through --log-level, which wins over ZEROG_LOG_LEVEL; off means silence.
+        auto quiet = run(env + "ZEROG_LOG_LEVEL=debug " + q + "--log-level off verify " + std::string(res.at("root").as_string()) + " 2>&1");
+        CHECK(quiet.first == 0);
+        CHECK(quiet.second.find("\"level\"") == std::string::npos);
+    }
+
+    SECTION("read-only commands load no key on any profile") {
+        const auto file = write("ro.bin", 1000, 2);
+        // devnet: estimate, then download/verify of a file uploaded with the faucet key.
+        auto up = run(env + q + "upload '" + file.string() + "' --json 2>&1");
+        INFO(up.second);
+        REQUIRE(up.first == 0);
+        const std::string root(json::parse(up.second).at("root").as_string());
+        // A keystore path that does not exist: any attempt to load a key would fail loudly.
+        const std::string no_key = env + "ZG_KEYSTORE=/nonexistent/keystore.json ";
+        auto est = run(no_key + q + "upload --estimate '" + file.string() + "' --json 2>&1");
+        INFO(est.second);
+        CHECK(est.first == 0);
+        auto ver = run(no_key + q + "verify " + root + " 2>&1");
+        INFO(ver.second);
+        CHECK(ver.first == 0);
+        auto down = run(no_key + q + "download " + root + " --out '" + (dir / "ro.out").string() + "' 2>&1");
+        INFO(down.second);
+        CHECK(down.first == 0);
+        // mainnet and testnet, pointed at a dead loopback endpoint: the command fails on the network,
+        // never on a missing key (none is configured).
+        for (const char* profile : {"mainnet", "testnet"}) {
+            const std::string dead = "env -u ZG_PRIVATE_KEY -u ZG_KEYSTORE -u ZEROG_CONFIG -u ZEROG_DEVNET_DIR ZEROG_PROFILE=" +
+                                     std::string(profile) + " ZEROG_RPC_URLS=http://127.0.0.1:9 ZEROG_INDEXER_URLS=http://127.0.0.1:9 " +
+                                     "ZEROG_TIMEOUT_RPC=2000 ";
+            for (const std::string cmd : {"verify " + root, "upload --estimate '" + file.string() + "'"}) {
+                auto r = run(dead + q + cmd + " 2>&1");
+                INFO(profile << ": " << cmd << "\n" << r.second);
+                CHECK(r.first == 1);
+                CHECK(r.second.find("signing key") == std::string::npos);
+                CHECK(r.second.find("ZG_PRIVATE_KEY") == std::string::npos);
+            }
+        }
+    }
+
+    SECTION("examples/upload_custom_retry: a user's own retry policy rides out the same faults") {
+        const fs::path example = exe.parent_path().parent_path() / "examples" / "example_upload_custom_retry";
+        REQUIRE(fs::exists(example));  // built as a dependency of this test program
+        const auto file = write("example.bin", 70'000, 3);
+        REQUIRE(run(q + "devnet fault --node 0 --mode flaky --count 2" + dir_arg + " > /dev/null").first == 0);
+        auto [rc, out] = run(env + "'" + example.string() + "' '" + file.string() + "' 2>&1");
+        INFO(out);
+        REQUIRE(rc == 0);
+        CHECK(out.find("verified yes") != std::string::npos);
+    }
 }

@@ -62,7 +62,7 @@ struct test_file {
         return f;
     }
     std::string root_hex() const { return zerog::to_hex(tree.root); }
-    /// The wire bytes of data segment i (§5.4).
+    /// The wire bytes of data segment i (docs/protocol/storage.md §5.4).
     bytes segment(std::uint64_t i) const {
         auto s = *st::data_segment(tree.layout, i);
         bytes out(data.begin() + static_cast<std::ptrdiff_t>(s.offset), data.begin() + static_cast<std::ptrdiff_t>(s.offset + s.data_bytes));
@@ -85,7 +85,7 @@ class client {
 public:
     explicit client(std::string url) : c_(zerog::net::http_transport(), std::move(url)) {}
     zerog::result<zerog::net::rpc_outcome> raw(const std::string& method, json::array params = json::array()) {
-        return runner_.run(c_.call_detailed(method, std::move(params), dv::local_request(std::chrono::milliseconds(5000))));
+        return runner_.run(c_.call_detailed_async(method, std::move(params), dv::local_request(std::chrono::milliseconds(5000))));
     }
     /// The result (fails the test on an error).
     json::value ok(const std::string& method, json::array params = json::array()) {

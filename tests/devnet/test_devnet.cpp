@@ -1,5 +1,5 @@
 // Devnet emulator tests (the one Beast/Asio TU of tests/devnet):
-//   * storage node: every §7.3 upload rule with valid and invalid inputs, §7.1 shapes, downloads,
+//   * storage node: every storage.md §7.3 upload rule with valid and invalid inputs, §7.1 shapes, downloads,
 //     caching before the tx, write back-pressure, sharding, restart persistence;
 //   * every storage fault mode as a client sees it (JSON-RPC over HTTP);
 //   * indexer: shard selection, sharded nodes, file locations;

@@ -110,7 +110,7 @@ struct world {
     }
 
     zerog::net::http_response call(const std::string& method, const std::string& url, const std::string& auth, std::string body) {
-        zerog::policy::http_request r;
+        zerog::net::http_request r;
         r.method = method;
         r.url = url;
         if (!body.empty()) r.headers.emplace_back("Content-Type", "application/json");
@@ -375,7 +375,7 @@ TEST_CASE("provider: fault modes", "[provider]") {
     w.fault(0, "down");
     std::this_thread::sleep_for(std::chrono::milliseconds(350));
     {
-        zerog::policy::http_request q;
+        zerog::net::http_request q;
         q.url = w.p1->url() + "/v1/proxy/chat/completions";
         q.body = body_of("down");
         q.options.connect_timeout = std::chrono::milliseconds(1000);

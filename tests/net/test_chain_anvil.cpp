@@ -106,11 +106,11 @@ TEST_CASE("anvil: transfers move exactly value + gas·price, EIP-1559 by default
     env e;
     auto s = e.sender(0);
     const auto from = s->address();
-    const uint256 before = e.must(e.client.get_balance(from));
+    const uint256 before = e.must(e.client.get_balance_async(from));
     const std::vector<uint256> values = {uint256(1), uint256(12345), uint256(1'000'000'000'000'000'000ULL)};
     uint256 sent, fees;
     for (const auto& v : values) {
-        const auto out = e.must(s->send(transfer_to(recipient, v)));
+        const auto out = e.must(s->send_async(transfer_to(recipient, v)));
         CHECK(out.rcpt.status);
         CHECK(out.rcpt.from == from);
         CHECK(out.rcpt.to == recipient);
@@ -119,18 +119,18 @@ TEST_CASE("anvil: transfers move exactly value + gas·price, EIP-1559 by default
         fees = fees + uint256(out.rcpt.gas_used) * *out.rcpt.effective_gas_price;
         sent = sent + v;
     }
-    CHECK(e.must(e.client.get_balance(recipient)) == sent);
-    CHECK(e.must(e.client.get_balance(from)) == before - sent - fees);
-    CHECK(e.must(e.client.get_transaction_count(from, chain::block_tag::latest())) == 3);
+    CHECK(e.must(e.client.get_balance_async(recipient)) == sent);
+    CHECK(e.must(e.client.get_balance_async(from)) == before - sent - fees);
+    CHECK(e.must(e.client.get_transaction_count_async(from, chain::block_tag::latest())) == 3);
 
     // Legacy mode on request, same accounting.
     auto o = sender_options();
     o.mode = chain::tx_sender_options::fee_mode::legacy;
     auto legacy = e.sender(0, o);
-    const auto out = e.must(legacy->send(transfer_to(recipient, uint256(5))));
+    const auto out = e.must(legacy->send_async(transfer_to(recipient, uint256(5))));
     CHECK(out.rcpt.type == 0);
     CHECK(out.nonce == 3);
-    CHECK(e.must(e.client.get_balance(recipient)) == sent + uint256(5));
+    CHECK(e.must(e.client.get_balance_async(recipient)) == sent + uint256(5));
 }
 
 TEST_CASE("anvil: deploy, call, decode events, custom errors, reverts and status-0 receipts", "[chain]") {
@@ -143,16 +143,16 @@ TEST_CASE("anvil: deploy, call, decode events, custom errors, reverts and status
 
     chain::tx_request deploy;
     deploy.data = probe_bytecode();
-    const auto d = e.must(s->send(deploy));
+    const auto d = e.must(s->send_async(deploy));
     REQUIRE(d.rcpt.contract_address);
     const crypto::address probe = *d.rcpt.contract_address;
     CHECK(probe.to_checksum_hex() == "0x5FbDB2315678afecb367f032d93F642f64180aa3");
-    CHECK(e.must(e.client.get_code(probe)).size() > 100);
+    CHECK(e.must(e.client.get_code_async(probe)).size() > 100);
 
     chain::tx_request st;
     st.to = probe;
     st.data = abi::encode_call("store(uint256,uint256,string)", uint256(7), uint256(42), std::string("hello")).value();
-    const auto out = e.must(s->send(st));
+    const auto out = e.must(s->send_async(st));
     REQUIRE(out.rcpt.logs.size() == 1);
     const auto ev = abi::event::parse("event Stored(address indexed who, uint256 indexed key, uint256 value, string note)").value();
     const auto& log = out.rcpt.logs[0];
@@ -166,58 +166,58 @@ TEST_CASE("anvil: deploy, call, decode events, custom errors, reverts and status
     chain::call_request get;
     get.to = probe;
     get.data = abi::encode_call("get(uint256)", uint256(7)).value();
-    CHECK(abi::decode_as<uint256>("uint256", e.must(e.client.call(get))).value() == uint256(42));
+    CHECK(abi::decode_as<uint256>("uint256", e.must(e.client.call_async(get))).value() == uint256(42));
 
     chain::log_filter f;
     f.from_block = chain::block_tag::number(0);
     f.addresses.push_back(probe);
     f.topics.push_back(std::vector<hash256>{ev.topic0});
-    const auto logs = e.must(e.client.get_logs(f));
+    const auto logs = e.must(e.client.get_logs_async(f));
     REQUIRE(logs.size() == 1);
     CHECK(logs[0].transaction_hash == out.tx_hash);
     CHECK(logs[0].data == log.data);
 
     chain::call_request bad = get;
     bad.data = abi::encode_call("store(uint256,uint256,string)", uint256(1), uint256(1), std::string("x")).value();
-    auto r = e.run(e.client.call(bad));
+    auto r = e.run(e.client.call_async(bad));
     REQUIRE_FALSE(r);
     CHECK(r.error().is(errc::reverted));
     CHECK(r.error().detail() == "TooSmall(given=1, minimum=10)");
     bad.data = abi::encode_call("refuse(string)", std::string("nope")).value();
-    CHECK(e.run(e.client.call(bad)).error().detail() == "nope");
+    CHECK(e.run(e.client.call_async(bad)).error().detail() == "nope");
     bad.data = abi::encode_call("divide(uint256,uint256)", uint256(1), uint256(0)).value();
-    CHECK(e.run(e.client.call(bad)).error().detail() == "Panic(0x12): division or modulo by zero");
+    CHECK(e.run(e.client.call_async(bad)).error().detail() == "Panic(0x12): division or modulo by zero");
 
     // Estimation reverts: nothing is sent, no nonce is consumed.
-    const auto nonce_before = e.must(e.client.get_transaction_count(s->address()));
+    const auto nonce_before = e.must(e.client.get_transaction_count_async(s->address()));
     chain::tx_request failing = st;
     failing.data = abi::encode_call("store(uint256,uint256,string)", uint256(1), uint256(1), std::string("x")).value();
-    auto est = e.run(s->send(failing));
+    auto est = e.run(s->send_async(failing));
     REQUIRE_FALSE(est);
     CHECK(est.error().detail() == "TooSmall(given=1, minimum=10)");
-    CHECK(e.must(e.client.get_transaction_count(s->address())) == nonce_before);
+    CHECK(e.must(e.client.get_transaction_count_async(s->address())) == nonce_before);
 
     // With a fixed gas limit it is mined with status 0; the reason comes from eth_call at its block.
     failing.gas_limit = 200'000;
-    auto mined = e.run(s->send(failing));
+    auto mined = e.run(s->send_async(failing));
     REQUIRE_FALSE(mined);
     CHECK(mined.error().is(errc::reverted));
     CHECK(mined.error().detail() == "TooSmall(given=1, minimum=10)");
     CHECK(mined.error().message().find("status 0") != std::string::npos);
-    CHECK(e.must(e.client.get_transaction_count(s->address())) == nonce_before + 1);
+    CHECK(e.must(e.client.get_transaction_count_async(s->address())) == nonce_before + 1);
 }
 
 TEST_CASE("anvil: 52 transactions from 4 concurrent coroutines on one key, no nonce gap", "[chain]") {
     env e;
     auto s = e.sender(1);
-    const auto n0 = e.must(e.client.get_transaction_count(s->address()));
+    const auto n0 = e.must(e.client.get_transaction_count_async(s->address()));
     std::vector<std::uint64_t> nonces;
     int failures = 0;
     asio::io_context ioc;
     drive(ioc, [&]() -> asio::awaitable<void> {
         auto worker = [&](int w) -> asio::awaitable<void> {
             for (int i = 0; i < 13; ++i) {
-                auto out = co_await s->send(transfer_to(recipient, uint256(1000)));
+                auto out = co_await s->send_async(transfer_to(recipient, uint256(1000)));
                 if (out) nonces.push_back(out->nonce);
                 else {
                     ++failures;
@@ -238,24 +238,24 @@ TEST_CASE("anvil: 52 transactions from 4 concurrent coroutines on one key, no no
     REQUIRE(nonces.size() == 52);
     std::sort(nonces.begin(), nonces.end());
     for (std::size_t i = 0; i < nonces.size(); ++i) CHECK(nonces[i] == n0 + i);
-    CHECK(e.must(e.client.get_transaction_count(s->address(), chain::block_tag::latest())) == n0 + 52);
-    CHECK(e.must(e.client.get_transaction_count(s->address(), chain::block_tag::pending())) == n0 + 52);
-    CHECK(e.must(e.client.get_balance(recipient)) == uint256(52'000));
+    CHECK(e.must(e.client.get_transaction_count_async(s->address(), chain::block_tag::latest())) == n0 + 52);
+    CHECK(e.must(e.client.get_transaction_count_async(s->address(), chain::block_tag::pending())) == n0 + 52);
+    CHECK(e.must(e.client.get_balance_async(recipient)) == uint256(52'000));
 }
 
 TEST_CASE("anvil: a wrong chain id is rejected before anything is sent", "[chain]") {
     env e;
-    const auto block0 = e.must(e.client.block_number());
+    const auto block0 = e.must(e.client.block_number_async());
     auto o = sender_options();
     o.chain_id = 1;
     auto s = e.sender(0, o);
-    auto r = e.run(s->send(transfer_to(recipient, uint256(1))));
+    auto r = e.run(s->send_async(transfer_to(recipient, uint256(1))));
     REQUIRE_FALSE(r);
     CHECK(r.error().is(errc::chain_id_mismatch));
     CHECK(r.error().message().find("endpoint serves chain 16602, expected 1") != std::string::npos);
-    CHECK(e.must(e.client.block_number()) == block0);
-    CHECK(e.must(e.client.get_transaction_count(s->address())) == 0);
-    CHECK(e.must(e.client.get_balance(recipient)).is_zero());
+    CHECK(e.must(e.client.block_number_async()) == block0);
+    CHECK(e.must(e.client.get_transaction_count_async(s->address())) == 0);
+    CHECK(e.must(e.client.get_balance_async(recipient)).is_zero());
 
     // A raw transaction signed for another chain: the node's "invalid chain id for signer".
     chain::eip1559_tx tx;
@@ -264,10 +264,10 @@ TEST_CASE("anvil: a wrong chain id is rejected before anything is sent", "[chain
     tx.max_fee_per_gas = 10'000'000'000ULL;
     tx.to = recipient;
     auto stx = chain::sign_transaction(tx, dev_signer(0)).value();
-    auto sent = e.run(e.client.send_raw_transaction(stx.raw));
+    auto sent = e.run(e.client.send_raw_transaction_async(stx.raw));
     REQUIRE_FALSE(sent);
     CHECK(sent.error().is(errc::chain_id_mismatch));
-    CHECK(e.must(e.client.block_number()) == block0);
+    CHECK(e.must(e.client.block_number_async()) == block0);
 }
 
 TEST_CASE("anvil: an external use of the key is absorbed by a nonce resync", "[chain]") {
@@ -281,10 +281,10 @@ TEST_CASE("anvil: an external use of the key is absorbed by a nonce resync", "[c
     tx.max_priority_fee_per_gas = 1'000'000'000ULL;
     tx.to = recipient;
     tx.value = 7;
-    e.must(e.client.send_raw_transaction(chain::sign_transaction(tx, dev_signer(2)).value().raw));
-    const auto out = e.must(s->send(transfer_to(recipient, uint256(1))));
+    e.must(e.client.send_raw_transaction_async(chain::sign_transaction(tx, dev_signer(2)).value().raw));
+    const auto out = e.must(s->send_async(transfer_to(recipient, uint256(1))));
     CHECK(out.nonce == 1);
-    CHECK(e.must(e.client.get_balance(recipient)) == uint256(8));
+    CHECK(e.must(e.client.get_balance_async(recipient)) == uint256(8));
 }
 
 TEST_CASE("anvil: idempotency key: a retried logical transaction sends nothing new", "[chain]") {
@@ -293,18 +293,18 @@ TEST_CASE("anvil: idempotency key: a retried logical transaction sends nothing n
     auto s = std::make_unique<sender_t>(e.client, dev_signer(0), sender_options(), store);
     auto req = transfer_to(recipient, uint256(99));
     req.idempotency_key = "invoice-1";
-    const auto first = e.must(s->send(req));
+    const auto first = e.must(s->send_async(req));
     CHECK_FALSE(first.reused);
-    const auto block = e.must(e.client.block_number());
-    const auto again = e.must(s->send(req));
+    const auto block = e.must(e.client.block_number_async());
+    const auto again = e.must(s->send_async(req));
     CHECK(again.reused);
     CHECK(again.tx_hash == first.tx_hash);
     // A new sender over the same store (a restarted process with a persistent store) too.
     auto restarted = std::make_unique<sender_t>(e.client, dev_signer(0), sender_options(), store);
-    CHECK(e.must(restarted->send(req)).reused);
-    CHECK(e.must(e.client.block_number()) == block);
-    CHECK(e.must(e.client.get_transaction_count(s->address())) == 1);
-    CHECK(e.must(e.client.get_balance(recipient)) == uint256(99));
+    CHECK(e.must(restarted->send_async(req)).reused);
+    CHECK(e.must(e.client.block_number_async()) == block);
+    CHECK(e.must(e.client.get_transaction_count_async(s->address())) == 1);
+    CHECK(e.must(e.client.get_balance_async(recipient)) == uint256(99));
 }
 
 TEST_CASE("anvil --no-mining: an unmined transaction is fee-bumped and the replacement is mined", "[chain]") {
@@ -323,7 +323,7 @@ TEST_CASE("anvil --no-mining: an unmined transaction is fee-bumped and the repla
     asio::io_context ioc;
     drive(ioc, [&]() -> asio::awaitable<void> {
         auto ex = co_await asio::this_coro::executor;
-        asio::co_spawn(ex, [&]() -> asio::awaitable<void> { out.emplace(co_await s->send(req)); }, asio::detached);
+        asio::co_spawn(ex, [&]() -> asio::awaitable<void> { out.emplace(co_await s->send_async(req)); }, asio::detached);
         asio::steady_timer t(ex);
         for (int i = 0; i < 400; ++i) {  // ≤ 10 s: wait until a replacement was broadcast, then mine
             auto rec = s->store().find("bump-me");
@@ -331,7 +331,7 @@ TEST_CASE("anvil --no-mining: an unmined transaction is fee-bumped and the repla
             t.expires_after(25ms);
             co_await t.async_wait(asio::use_awaitable);
         }
-        auto mined = co_await e.client.rpc().call("evm_mine");
+        auto mined = co_await e.client.rpc().call_async("evm_mine");
         REQUIRE(mined);
         for (int i = 0; i < 400 && !out; ++i) {
             t.expires_after(25ms);
@@ -344,8 +344,8 @@ TEST_CASE("anvil --no-mining: an unmined transaction is fee-bumped and the repla
     CHECK(o2.hashes.size() >= 2);
     CHECK(o2.tx_hash != o2.hashes.front());  // the bumped replacement, not the original
     CHECK(o2.nonce == 0);
-    CHECK(e.must(e.client.get_transaction_count(s->address(), chain::block_tag::latest())) == 1);
-    CHECK(e.must(e.client.get_balance(recipient)) == uint256(5));
+    CHECK(e.must(e.client.get_transaction_count_async(s->address(), chain::block_tag::latest())) == 1);
+    CHECK(e.must(e.client.get_balance_async(recipient)) == uint256(5));
 }
 
 TEST_CASE("chain client: an unreachable endpoint and a silent server fail within their deadlines", "[chain]") {
@@ -355,7 +355,7 @@ TEST_CASE("chain client: an unreachable endpoint and a silent server fail within
     client_t dead(net::http_transport(), "http://127.0.0.1:1", jo);
     net::blocking_runner br;
     auto t0 = clk::now();
-    auto r = br.run(dead.chain_id());
+    auto r = br.run(dead.chain_id_async());
     REQUIRE_FALSE(r);
     CHECK(clk::now() - t0 < 2s);
     CHECK(r.error().message().find("eth_chainId") != std::string::npos);
@@ -373,12 +373,12 @@ TEST_CASE("chain client: an unreachable endpoint and a silent server fail within
     sender_t s(silent, dev_signer(0), o);
     drive(ioc, [&]() -> asio::awaitable<void> {
         auto t1 = clk::now();
-        auto c = co_await silent.chain_id();
+        auto c = co_await silent.chain_id_async();
         REQUIRE_FALSE(c);
         CHECK(c.error().is(errc::timeout));
         CHECK(clk::now() - t1 < 2s);
         t1 = clk::now();
-        auto sent = co_await s.send(transfer_to(recipient, uint256(1)));
+        auto sent = co_await s.send_async(transfer_to(recipient, uint256(1)));
         REQUIRE_FALSE(sent);
         CHECK(clk::now() - t1 < 2s);
         CHECK(sent.error().message().find("sending a transaction") != std::string::npos);
@@ -397,18 +397,18 @@ TEST_CASE("anvil: RPC failover: a dead first endpoint is skipped, a transfer goe
     }  // closed: connecting is refused
     const std::string dead = "http://127.0.0.1:" + std::to_string(dead_port);
     client_t c(net::http_transport(), std::vector<std::string>{dead, e.node.url()});
-    CHECK(e.must(c.chain_id()) == 16602);
+    CHECK(e.must(c.chain_id_async()) == 16602);
     CHECK(c.url() == e.node.url());  // the answering endpoint became current
-    const auto before = e.must(e.client.get_balance(recipient));
+    const auto before = e.must(e.client.get_balance_async(recipient));
     sender_t s(c, dev_signer(3), sender_options());
-    const auto out = e.must(s.send(transfer_to(recipient, uint256(5))));
+    const auto out = e.must(s.send_async(transfer_to(recipient, uint256(5))));
     CHECK(out.nonce == 0);  // key 3 is used by no other test
-    CHECK(e.must(e.client.get_balance(recipient)) == before + uint256(5));
+    CHECK(e.must(e.client.get_balance_async(recipient)) == before + uint256(5));
 
     // Both endpoints dead: a precise error within the connect timeouts, naming the last endpoint.
     client_t none(net::http_transport(), std::vector<std::string>{dead, dead + "/second"});
     const auto t0 = std::chrono::steady_clock::now();
-    auto r = e.run(none.block_number());
+    auto r = e.run(none.block_number_async());
     REQUIRE_FALSE(r);
     CHECK(r.error().is(errc::connection_failed));
     CHECK(r.error().message().find("endpoints_tried") != std::string::npos);

@@ -3,6 +3,7 @@
 // idempotency and deadline logic. No Beast in this TU.
 #include <zerog/chain/tx_sender.hpp>
 #include <zerog/crypto/secp256k1_signer.hpp>
+#include <zerog/testing/mocks.hpp>
 
 #include <catch2/catch.hpp>
 
@@ -13,8 +14,8 @@ using namespace zerog;
 using namespace std::chrono_literals;
 namespace json = boost::json;
 namespace asio = boost::asio;
-using policy::testing::mock_transport;
-using policy::testing::scripted_reply;
+using testing::mock_transport;
+using testing::scripted_reply;
 
 namespace {
 
@@ -31,7 +32,7 @@ struct fake_node {
     std::vector<bytes> raws;  // every eth_sendRawTransaction payload
 
     fake_node() {
-        t.set_handler([this](const policy::http_request& r) {
+        t.set_handler([this](const net::http_request& r) {
             const json::value req = json::parse(r.body);
             const std::string method(req.at("method").as_string());
             const json::array params = req.at("params").as_array();
@@ -126,30 +127,30 @@ TEST_CASE("eth_client parses every method's result", "[chain]") {
     };
     chain::eth_client<mock_transport> c(n.t, node_url);
     const auto who = crypto::address::parse(addr).value();
-    CHECK(*run(c.chain_id()) == 16602);
-    CHECK(*run(c.block_number()) == 436);
-    CHECK(run(c.get_balance(who))->to_decimal() == "1000000000000000000");
-    CHECK(*run(c.get_transaction_count(who)) == 7);
+    CHECK(*run(c.chain_id_async()) == 16602);
+    CHECK(*run(c.block_number_async()) == 436);
+    CHECK(run(c.get_balance_async(who))->to_decimal() == "1000000000000000000");
+    CHECK(*run(c.get_transaction_count_async(who)) == 7);
     CHECK(json::parse(n.t.requests().back().body).at("params").at(1) == "pending");
-    CHECK(*run(c.gas_price()) == uint256(2'000'000'000));
-    CHECK(*run(c.max_priority_fee_per_gas()) == uint256(1'000'000'000));
-    auto fh = run(c.get_fee_history(2, chain::block_tag::latest(), {50.0}));
+    CHECK(*run(c.gas_price_async()) == uint256(2'000'000'000));
+    CHECK(*run(c.max_priority_fee_per_gas_async()) == uint256(1'000'000'000));
+    auto fh = run(c.get_fee_history_async(2, chain::block_tag::latest(), {50.0}));
     REQUIRE(fh);
     CHECK(fh->oldest_block == 3);
     CHECK(fh->base_fee_per_gas.size() == 3);
     CHECK(fh->reward[1][0] == uint256(2));
-    auto head = run(c.get_block_header());
+    auto head = run(c.get_block_header_async());
     REQUIRE(head);
     REQUIRE(head->has_value());
     CHECK((*head)->base_fee_per_gas == uint256(1'000'000'000));
     chain::call_request cr;
     cr.to = who;
-    CHECK(*run(c.estimate_gas(cr)) == 21000);
-    CHECK(run(c.call(cr))->back() == 0x2a);
-    CHECK(*run(c.get_code(who)) == bytes{0x60, 0x80});
+    CHECK(*run(c.estimate_gas_async(cr)) == 21000);
+    CHECK(run(c.call_async(cr))->back() == 0x2a);
+    CHECK(*run(c.get_code_async(who)) == bytes{0x60, 0x80});
     const bytes raw = {0x02, 0xc0};
-    CHECK(*run(c.send_raw_transaction(raw)) == crypto::keccak256(raw));
-    auto rc = run(c.get_transaction_receipt(from_hex_fixed<32>(h32).value()));
+    CHECK(*run(c.send_raw_transaction_async(raw)) == crypto::keccak256(raw));
+    auto rc = run(c.get_transaction_receipt_async(from_hex_fixed<32>(h32).value()));
     REQUIRE(rc);
     REQUIRE(rc->has_value());
     CHECK((*rc)->status);
@@ -163,16 +164,16 @@ TEST_CASE("eth_client parses every method's result", "[chain]") {
     f.addresses.push_back(who);
     f.topics.push_back(std::vector<hash256>{from_hex_fixed<32>(h32).value()});
     f.topics.push_back(std::nullopt);
-    auto logs = run(c.get_logs(f));
+    auto logs = run(c.get_logs_async(f));
     REQUIRE(logs);
     CHECK(logs->size() == 1);
     n.result("eth_getTransactionReceipt", nullptr);
-    CHECK_FALSE(run(c.get_transaction_receipt(hash256{}))->has_value());
+    CHECK_FALSE(run(c.get_transaction_receipt_async(hash256{}))->has_value());
     n.result("eth_getBlockByNumber", nullptr);
-    CHECK_FALSE(run(c.get_block_header(chain::block_tag::number(99)))->has_value());
+    CHECK_FALSE(run(c.get_block_header_async(chain::block_tag::number(99)))->has_value());
 
-    chain::blocking_eth_client<mock_transport> sync(c);
-    CHECK(*sync.chain_id() == 16602);
+    // The blocking form runs the same coroutine (one client, both calling styles).
+    CHECK(*c.chain_id() == 16602);
 }
 
 TEST_CASE("eth_client rejects malformed results naming method and field", "[chain]") {
@@ -199,35 +200,35 @@ TEST_CASE("eth_client rejects malformed results naming method and field", "[chai
     chain::call_request cr;
     cr.to = who;
     const std::vector<tc> cases = {
-        {"eth_chainId", 16602, [&] { return err(run(c.chain_id())); }, "expected a hex quantity string, got number"},
-        {"eth_chainId", "40da", [&] { return err(run(c.chain_id())); }, "missing 0x prefix"},
-        {"eth_blockNumber", "0x", [&] { return err(run(c.block_number())); }, "empty hex quantity"},
-        {"eth_blockNumber", js("0x1" + std::string(20, '0')), [&] { return err(run(c.block_number())); }, "does not fit in 64 bits"},
-        {"eth_getBalance", "0xzz", [&] { return err(run(c.get_balance(who))); }, "bad character"},
-        {"eth_getBalance", nullptr, [&] { return err(run(c.get_balance(who))); }, "got null"},
-        {"eth_getTransactionCount", js("0x" + std::string(65, '1')), [&] { return err(run(c.get_transaction_count(who))); }, "wider than 256 bits"},
-        {"eth_gasPrice", true, [&] { return err(run(c.gas_price())); }, "got bool"},
-        {"eth_maxPriorityFeePerGas", json::array(), [&] { return err(run(c.max_priority_fee_per_gas())); }, "got array"},
+        {"eth_chainId", 16602, [&] { return err(run(c.chain_id_async())); }, "expected a hex quantity string, got number"},
+        {"eth_chainId", "40da", [&] { return err(run(c.chain_id_async())); }, "missing 0x prefix"},
+        {"eth_blockNumber", "0x", [&] { return err(run(c.block_number_async())); }, "empty hex quantity"},
+        {"eth_blockNumber", js("0x1" + std::string(20, '0')), [&] { return err(run(c.block_number_async())); }, "does not fit in 64 bits"},
+        {"eth_getBalance", "0xzz", [&] { return err(run(c.get_balance_async(who))); }, "bad character"},
+        {"eth_getBalance", nullptr, [&] { return err(run(c.get_balance_async(who))); }, "got null"},
+        {"eth_getTransactionCount", js("0x" + std::string(65, '1')), [&] { return err(run(c.get_transaction_count_async(who))); }, "wider than 256 bits"},
+        {"eth_gasPrice", true, [&] { return err(run(c.gas_price_async())); }, "got bool"},
+        {"eth_maxPriorityFeePerGas", json::array(), [&] { return err(run(c.max_priority_fee_per_gas_async())); }, "got array"},
         {"eth_feeHistory", json::parse(R"({"oldestBlock":"0x1","baseFeePerGas":["0x1"],"gasUsedRatio":[0.5]})"),
-         [&] { return err(run(c.get_fee_history(1, chain::block_tag::latest(), {}))); }, "1 entries for 1 blocks"},
+         [&] { return err(run(c.get_fee_history_async(1, chain::block_tag::latest(), {}))); }, "1 entries for 1 blocks"},
         {"eth_feeHistory", json::parse(R"({"oldestBlock":"0x1","baseFeePerGas":["0x1","0x1"],"gasUsedRatio":[2]})"),
-         [&] { return err(run(c.get_fee_history(1, chain::block_tag::latest(), {}))); }, "outside [0, 1]"},
-        {"eth_getBlockByNumber", json::parse(R"({"number":"0x1"})"), [&] { return err(run(c.get_block_header())); }, "field \"hash\": missing"},
-        {"eth_estimateGas", "0x-1", [&] { return err(run(c.estimate_gas(cr))); }, "bad character"},
-        {"eth_call", "0x123", [&] { return err(run(c.call(cr))); }, "odd number of hex digits"},
-        {"eth_call", "abcd", [&] { return err(run(c.call(cr))); }, "missing 0x prefix"},
-        {"eth_getCode", 5, [&] { return err(run(c.get_code(who))); }, "expected hex data"},
-        {"eth_sendRawTransaction", js(h32), [&] { return err(run(c.send_raw_transaction(bytes{1}))); }, "not keccak256(raw)"},
-        {"eth_sendRawTransaction", "0x1234", [&] { return err(run(c.send_raw_transaction(bytes{1}))); }, "expected 32 bytes"},
-        {"eth_getTransactionReceipt", mutate("blockNumber", nullptr), [&] { return err(run(c.get_transaction_receipt(tx))); }, "\"blockNumber\": missing"},
-        {"eth_getTransactionReceipt", mutate("status", "0x2"), [&] { return err(run(c.get_transaction_receipt(tx))); }, "expected 0x0 or 0x1"},
-        {"eth_getTransactionReceipt", mutate("from", "0x1234"), [&] { return err(run(c.get_transaction_receipt(tx))); }, "field \"from\""},
-        {"eth_getTransactionReceipt", mutate("to", "0xF39Fd6e51aad88F6F4ce6aB8827279cffFb92266"), [&] { return err(run(c.get_transaction_receipt(tx))); }, "EIP-55"},
-        {"eth_getTransactionReceipt", bad_log, [&] { return err(run(c.get_transaction_receipt(tx))); }, "logs[0].topics[0]"},
-        {"eth_getTransactionReceipt", receipt_json("0x" + std::string(64, 'b')), [&] { return err(run(c.get_transaction_receipt(tx))); }, "receipt is for transaction"},
-        {"eth_getTransactionReceipt", "0x1", [&] { return err(run(c.get_transaction_receipt(tx))); }, "expected an object"},
-        {"eth_getLogs", json::parse(R"([{"address":"0x00"}])"), [&] { return err(run(c.get_logs({}))); }, "result[0].address"},
-        {"eth_getLogs", json::object(), [&] { return err(run(c.get_logs({}))); }, "expected an array of logs"},
+         [&] { return err(run(c.get_fee_history_async(1, chain::block_tag::latest(), {}))); }, "outside [0, 1]"},
+        {"eth_getBlockByNumber", json::parse(R"({"number":"0x1"})"), [&] { return err(run(c.get_block_header_async())); }, "field \"hash\": missing"},
+        {"eth_estimateGas", "0x-1", [&] { return err(run(c.estimate_gas_async(cr))); }, "bad character"},
+        {"eth_call", "0x123", [&] { return err(run(c.call_async(cr))); }, "odd number of hex digits"},
+        {"eth_call", "abcd", [&] { return err(run(c.call_async(cr))); }, "missing 0x prefix"},
+        {"eth_getCode", 5, [&] { return err(run(c.get_code_async(who))); }, "expected hex data"},
+        {"eth_sendRawTransaction", js(h32), [&] { return err(run(c.send_raw_transaction_async(bytes{1}))); }, "not keccak256(raw)"},
+        {"eth_sendRawTransaction", "0x1234", [&] { return err(run(c.send_raw_transaction_async(bytes{1}))); }, "expected 32 bytes"},
+        {"eth_getTransactionReceipt", mutate("blockNumber", nullptr), [&] { return err(run(c.get_transaction_receipt_async(tx))); }, "\"blockNumber\": missing"},
+        {"eth_getTransactionReceipt", mutate("status", "0x2"), [&] { return err(run(c.get_transaction_receipt_async(tx))); }, "expected 0x0 or 0x1"},
+        {"eth_getTransactionReceipt", mutate("from", "0x1234"), [&] { return err(run(c.get_transaction_receipt_async(tx))); }, "field \"from\""},
+        {"eth_getTransactionReceipt", mutate("to", "0xF39Fd6e51aad88F6F4ce6aB8827279cffFb92266"), [&] { return err(run(c.get_transaction_receipt_async(tx))); }, "EIP-55"},
+        {"eth_getTransactionReceipt", bad_log, [&] { return err(run(c.get_transaction_receipt_async(tx))); }, "logs[0].topics[0]"},
+        {"eth_getTransactionReceipt", receipt_json("0x" + std::string(64, 'b')), [&] { return err(run(c.get_transaction_receipt_async(tx))); }, "receipt is for transaction"},
+        {"eth_getTransactionReceipt", "0x1", [&] { return err(run(c.get_transaction_receipt_async(tx))); }, "expected an object"},
+        {"eth_getLogs", json::parse(R"([{"address":"0x00"}])"), [&] { return err(run(c.get_logs_async({}))); }, "result[0].address"},
+        {"eth_getLogs", json::object(), [&] { return err(run(c.get_logs_async({}))); }, "expected an array of logs"},
     };
     for (const auto& t : cases) {
         INFO(t.method << " <- " << json::serialize(t.bad));
@@ -281,7 +282,7 @@ TEST_CASE("eth_client maps node error texts to error codes and decodes reverts",
     cr.data = bytes{1, 2, 3, 4};
     n.result("eth_call", rpc_err(3, "execution reverted: custom error 0xe94fe3af",
                                  "0xe94fe3af0000000000000000000000000000000000000000000000000000000000000001000000000000000000000000000000000000000000000000000000000000000a"));
-    auto r = run(c.call(cr));
+    auto r = run(c.call_async(cr));
     REQUIRE_FALSE(r);
     CHECK(r.error().is(errc::reverted));
     CHECK(r.error().detail() == "TooSmall(given=1, minimum=10)");
@@ -290,7 +291,7 @@ TEST_CASE("eth_client maps node error texts to error codes and decodes reverts",
           std::string::npos);
     n.result("eth_estimateGas", rpc_err(3, "execution reverted: nope",
                                         json::object({{"data", "0x08c379a0000000000000000000000000000000000000000000000000000000000000002000000000000000000000000000000000000000000000000000000000000000046e6f706500000000000000000000000000000000000000000000000000000000"}})));
-    auto g = run(c.estimate_gas(cr));
+    auto g = run(c.estimate_gas_async(cr));
     REQUIRE_FALSE(g);
     CHECK(g.error().detail() == "nope");
 }
@@ -321,7 +322,7 @@ TEST_CASE("tx_sender: wrong chain id fails before anything is estimated or sent"
     make_chain(n);
     n.result("eth_chainId", "0x1");
     auto s = make_sender(n);
-    auto r = run(s->send(transfer()));
+    auto r = run(s->send_async(transfer()));
     REQUIRE_FALSE(r);
     CHECK(r.error().is(errc::chain_id_mismatch));
     CHECK(r.error().detail().find("endpoint serves chain 1, expected 16602") != std::string::npos);
@@ -342,7 +343,7 @@ TEST_CASE("tx_sender bumps fees on underpriced and resyncs the nonce on nonce to
     };
     n.on["eth_getTransactionCount"] = [&](const json::array&) { return json::value(sends >= 2 ? "0x9" : "0x7"); };
     auto s = make_sender(n);
-    auto r = run(s->send(transfer()));
+    auto r = run(s->send_async(transfer()));
     REQUIRE(r);
     REQUIRE(n.raws.size() == 3);
     auto t0 = chain::decode_raw_transaction(n.raws[0]).value();
@@ -374,7 +375,7 @@ TEST_CASE("tx_sender returns or fills a nonce that was never broadcast", "[chain
         }
         return json::value(to_hex(crypto::keccak256(*from_hex(p.at(0).as_string()))));
     };
-    auto r = run(s->send(transfer()));
+    auto r = run(s->send_async(transfer()));
     REQUIRE_FALSE(r);
     CHECK(r.error().is(errc::insufficient_funds));
     CHECK(r.error().message().find("nonce=7") != std::string::npos);
@@ -389,7 +390,7 @@ TEST_CASE("tx_sender returns or fills a nonce that was never broadcast", "[chain
     // At the top the nonce is simply returned: the next send reuses it.
     n.on["eth_sendRawTransaction"] = [](const json::array&) { return rpc_err(-32003, "insufficient funds"); };
     const auto next = s->nonces().peek_next();
-    CHECK_FALSE(run(s->send(transfer())));
+    CHECK_FALSE(run(s->send_async(transfer())));
     CHECK(s->nonces().peek_next() == next);
 }
 
@@ -397,11 +398,11 @@ TEST_CASE("tx_sender idempotency: a retried logical transaction sends nothing ne
     fake_node n;
     make_chain(n);
     auto s = make_sender(n);
-    auto first = run(s->send(transfer("order-42")));
+    auto first = run(s->send_async(transfer("order-42")));
     REQUIRE(first);
     CHECK_FALSE(first->reused);
     CHECK(n.raws.size() == 1);
-    auto again = run(s->send(transfer("order-42")));
+    auto again = run(s->send_async(transfer("order-42")));
     REQUIRE(again);
     CHECK(again->reused);
     CHECK(again->tx_hash == first->tx_hash);
@@ -420,7 +421,7 @@ TEST_CASE("tx_sender reports a status-0 receipt with the reason replayed by eth_
                        "0x08c379a0000000000000000000000000000000000000000000000000000000000000002000000000000000000000000000000000000000000000000000000000000000046e6f706500000000000000000000000000000000000000000000000000000000");
     };
     auto s = make_sender(n);
-    auto r = run(s->send(transfer()));
+    auto r = run(s->send_async(transfer()));
     REQUIRE_FALSE(r);
     CHECK(r.error().is(errc::reverted));
     CHECK(r.error().detail() == "nope");
@@ -437,7 +438,7 @@ TEST_CASE("tx_sender gives up at its deadline with tx_not_mined, re-broadcasting
     o.bump_after = 10s;
     auto s = make_sender(n, o);
     const auto t0 = std::chrono::steady_clock::now();
-    auto r = run(s->send(transfer("slow")));
+    auto r = run(s->send_async(transfer("slow")));
     const auto took = std::chrono::steady_clock::now() - t0;
     REQUIRE_FALSE(r);
     CHECK(r.error().is(errc::tx_not_mined));
@@ -448,7 +449,7 @@ TEST_CASE("tx_sender gives up at its deadline with tx_not_mined, re-broadcasting
     // A retry of the same key first looks at the recorded hash: mined now → nothing new is sent.
     make_chain(n);
     const auto sent = n.raws.size();
-    auto retry = run(s->send(transfer("slow")));
+    auto retry = run(s->send_async(transfer("slow")));
     REQUIRE(retry);
     CHECK(retry->reused);
     CHECK(n.raws.size() == sent);
@@ -462,7 +463,7 @@ TEST_CASE("tx_sender: underpriced at the fee cap fails at once and returns the n
     o.max_fee_cap = uint256(3'000'000'000);  // exactly the first quote: no room for a bump
     auto s = make_sender(n, o);
     const auto t0 = std::chrono::steady_clock::now();
-    auto r = run(s->send(transfer()));
+    auto r = run(s->send_async(transfer()));
     REQUIRE_FALSE(r);
     CHECK(r.error().is(errc::underpriced));
     CHECK(std::chrono::steady_clock::now() - t0 < 1s);

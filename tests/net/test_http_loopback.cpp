@@ -1,5 +1,5 @@
 // http_transport + http_server (+ the JSON-RPC client over them) on 127.0.0.1.
-// The one Beast-instantiating test TU of the net layer (compile time, toolchain.md §5).
+// The one Beast-instantiating test TU of the net layer (compile time: a Beast coroutine TU costs ~20 s CPU at -O2).
 // Every wait is bounded: coroutines are driven by `drive()` for at most a few seconds.
 // Never put `co_await` inside a Catch2 macro: GCC 12 evaluates the macro's short-circuited
 // `(false) && (expr)` branch too, so the awaited operation would run several times.
@@ -97,8 +97,8 @@ struct loopback {
         server.stop();
         ioc.run_for(100ms);  // let the server close its sockets and finish its coroutines
     }
-    policy::http_request get(const std::string& path) {
-        policy::http_request r;
+    net::http_request get(const std::string& path) {
+        net::http_request r;
         r.method = "GET";
         r.url = server.url() + path;
         return r;
@@ -114,27 +114,27 @@ TEST_CASE("http_transport round trip: method, target, headers, body, status mapp
         req.method = "POST";
         req.body = "hello";
         req.headers.emplace_back("X-Test", "yes");
-        auto r = co_await lb.transport.async_send(req);
+        auto r = co_await lb.transport.send_async(req);
         REQUIRE(r);
         CHECK(r->status == 200);
         CHECK(r->body == "POST /echo?q=1 yes hello");
         CHECK(r->header("content-type") == std::optional<std::string_view>("text/plain"));
 
-        auto nf = co_await lb.transport.async_send(lb.get("/status/404"));
+        auto nf = co_await lb.transport.send_async(lb.get("/status/404"));
         REQUIRE_FALSE(nf);
         CHECK(nf.error().is(errc::http_status));
         CHECK(nf.error().detail() == "HTTP 404 Not Found; body: status body");
         CHECK(nf.error().context().back().endpoint == lb.server.url());
-        auto unavailable = co_await lb.transport.async_send(lb.get("/status/503"));
+        auto unavailable = co_await lb.transport.send_async(lb.get("/status/503"));
         CHECK(unavailable.error().is(errc::server_error));
         auto any = lb.get("/status/404");
         any.options.accept_any_status = true;
-        auto any_r = co_await lb.transport.async_send(any);
+        auto any_r = co_await lb.transport.send_async(any);
         CHECK(any_r->status == 404);
 
         auto injected = lb.get("/");
         injected.headers.emplace_back("X-Evil", "a\r\nX-Other: b");
-        auto inj_r = co_await lb.transport.async_send(injected);
+        auto inj_r = co_await lb.transport.send_async(injected);
         CHECK(inj_r.error().is(errc::invalid_argument));
     }());
 }
@@ -143,7 +143,7 @@ TEST_CASE("http_transport reuses one keep-alive connection for sequential reques
     loopback lb;
     drive(lb.ioc, [&]() -> asio::awaitable<void> {
         for (int i = 0; i < 20; ++i) {
-            auto r = co_await lb.transport.async_send(lb.get("/x"));
+            auto r = co_await lb.transport.send_async(lb.get("/x"));
             REQUIRE(r);
         }
     }());
@@ -162,7 +162,7 @@ TEST_CASE("http_transport pools one connection per concurrent request and serves
                 auto req = lb.get("/w");
                 req.method = "POST";
                 req.body = std::to_string(w) + ":" + std::to_string(i);
-                auto r = co_await lb.transport.async_send(req);
+                auto r = co_await lb.transport.send_async(req);
                 if (r && r->body == "POST /w - " + req.body) ++ok;
             }
         };
@@ -182,23 +182,23 @@ TEST_CASE("http_transport pools one connection per concurrent request and serves
 TEST_CASE("http_transport moves large bodies and enforces the response size limit", "[net]") {
     loopback lb;
     drive(lb.ioc, [&]() -> asio::awaitable<void> {
-        auto big = co_await lb.transport.async_send(lb.get("/big/8388608"));
+        auto big = co_await lb.transport.send_async(lb.get("/big/8388608"));
         REQUIRE(big);
         CHECK(big->body.size() == 8u << 20);
         auto up = lb.get("/up");
         up.method = "PUT";
         up.body.assign(4u << 20, 'u');
-        auto echoed = co_await lb.transport.async_send(up);
+        auto echoed = co_await lb.transport.send_async(up);
         REQUIRE(echoed);
         CHECK(echoed->body.size() == (4u << 20) + 10);
 
         auto limited = lb.get("/big/2000000");
         limited.options.max_response_bytes = 1'000'000;
-        auto r = co_await lb.transport.async_send(limited);
+        auto r = co_await lb.transport.send_async(limited);
         REQUIRE_FALSE(r);
         CHECK(r.error().is(errc::response_too_large));
         const auto opened = lb.transport.connections_opened();
-        auto after = co_await lb.transport.async_send(lb.get("/after"));
+        auto after = co_await lb.transport.send_async(lb.get("/after"));
         CHECK(after);  // the cut connection is not reused
         CHECK(lb.transport.connections_opened() == opened + 1);
     }());
@@ -212,7 +212,7 @@ TEST_CASE("http_server enforces request limits", "[net]") {
         auto req = lb.get("/x");
         req.method = "POST";
         req.body.assign(5000, 'x');
-        auto r = co_await lb.transport.async_send(req);
+        auto r = co_await lb.transport.send_async(req);
         REQUIRE_FALSE(r);
         CHECK(r.error().is(errc::http_status));
         CHECK(r.error().detail().find("413") != std::string::npos);
@@ -224,7 +224,7 @@ TEST_CASE("http_transport streams SSE chunks as they arrive", "[net]") {
     drive(lb.ioc, [&]() -> asio::awaitable<void> {
         std::string all;
         int chunks = 0;
-        auto r = co_await lb.transport.async_send_streaming(lb.get("/sse/5"), [&](std::string_view c) -> result<void> {
+        auto r = co_await lb.transport.send_streaming_async(lb.get("/sse/5"), [&](std::string_view c) -> result<void> {
             ++chunks;
             all.append(c);
             return {};
@@ -234,18 +234,18 @@ TEST_CASE("http_transport streams SSE chunks as they arrive", "[net]") {
         CHECK(chunks >= 5);  // one event per 5 ms: the client sees them separately
         CHECK(all.find("event: tick\ndata: {\"i\":0}\n\n") == 0);
         CHECK(all.find("data: {\"i\":4}\n\n") != std::string::npos);
-        auto after = co_await lb.transport.async_send(lb.get("/after"));
+        auto after = co_await lb.transport.send_async(lb.get("/after"));
         CHECK(after);  // the stream's connection is reusable
         CHECK(lb.transport.connections_opened() == 1);
 
-        auto failed = co_await lb.transport.async_send_streaming(lb.get("/status/500"), [](std::string_view) -> result<void> {
+        auto failed = co_await lb.transport.send_streaming_async(lb.get("/status/500"), [](std::string_view) -> result<void> {
             FAIL("an error body must not reach the chunk handler");
             return {};
         });
         CHECK(failed.error().is(errc::server_error));
 
         int seen = 0;
-        auto aborted = co_await lb.transport.async_send_streaming(lb.get("/sse/50"), [&](std::string_view) -> result<void> {
+        auto aborted = co_await lb.transport.send_streaming_async(lb.get("/sse/50"), [&](std::string_view) -> result<void> {
             if (++seen == 2) return fail(errc::cancelled, "consumer stopped");
             return {};
         });
@@ -254,7 +254,7 @@ TEST_CASE("http_transport streams SSE chunks as they arrive", "[net]") {
         auto quiet = lb.get("/hang");
         quiet.options.read_timeout = 100ms;
         auto t0 = clk::now();
-        auto silent = co_await lb.transport.async_send_streaming(quiet, [](std::string_view) -> result<void> { return {}; });
+        auto silent = co_await lb.transport.send_streaming_async(quiet, [](std::string_view) -> result<void> { return {}; });
         CHECK(silent.error().is(errc::timeout));
         CHECK(clk::now() - t0 < 2s);
     }());
@@ -268,11 +268,11 @@ TEST_CASE("http_transport fails within its deadlines: closed port, silent server
         closed_port = a.local_endpoint().port();
     }  // closed: connecting is refused
     drive(lb.ioc, [&]() -> asio::awaitable<void> {
-        policy::http_request req;
+        net::http_request req;
         req.url = "http://127.0.0.1:" + std::to_string(closed_port) + "/secret/path";
         req.options.deadline = clk::now() + 2s;
         auto t0 = clk::now();
-        auto refused = co_await lb.transport.async_send(req);
+        auto refused = co_await lb.transport.send_async(req);
         REQUIRE_FALSE(refused);
         CHECK(refused.error().is(errc::connection_failed));
         CHECK(clk::now() - t0 < 2s);
@@ -281,7 +281,7 @@ TEST_CASE("http_transport fails within its deadlines: closed port, silent server
         auto hang = lb.get("/hang");
         hang.options.deadline = clk::now() + 300ms;
         t0 = clk::now();
-        auto dl = co_await lb.transport.async_send(hang);
+        auto dl = co_await lb.transport.send_async(hang);
         auto took = clk::now() - t0;
         REQUIRE_FALSE(dl);
         CHECK(dl.error().is(errc::deadline_exceeded));
@@ -291,7 +291,7 @@ TEST_CASE("http_transport fails within its deadlines: closed port, silent server
         auto slow = lb.get("/hang");
         slow.options.read_timeout = 200ms;
         t0 = clk::now();
-        auto to = co_await lb.transport.async_send(slow);
+        auto to = co_await lb.transport.send_async(slow);
         took = clk::now() - t0;
         CHECK(to.error().is(errc::timeout));
         CHECK(to.error().detail() == "read response timed out after 200 ms");
@@ -300,7 +300,7 @@ TEST_CASE("http_transport fails within its deadlines: closed port, silent server
         auto tls = lb.get("/");
         tls.url = "https://127.0.0.1:" + std::to_string(lb.server.port()) + "/";
         tls.options.deadline = clk::now() + 2s;
-        auto t = co_await lb.transport.async_send(tls);  // a plain HTTP server cannot speak TLS
+        auto t = co_await lb.transport.send_async(tls);  // a plain HTTP server cannot speak TLS
         REQUIRE_FALSE(t);
         CHECK((t.error().is(errc::tls_error) || t.error().is(errc::connection_closed)));
     }());
@@ -316,12 +316,12 @@ TEST_CASE("http_transport time limits stay exact on a reused connection (lazy wa
         // Earlier limit after a later one: the timer must be moved forward.
         auto fast = lb.get("/");
         fast.options.read_timeout = 2s;
-        auto a = co_await lb.transport.async_send(fast);
+        auto a = co_await lb.transport.send_async(fast);
         REQUIRE(a);
         auto hang = lb.get("/hang");
         hang.options.read_timeout = 150ms;
         auto t0 = clk::now();
-        auto b = co_await lb.transport.async_send(hang);
+        auto b = co_await lb.transport.send_async(hang);
         auto took = clk::now() - t0;
         REQUIRE_FALSE(b);
         CHECK(b.error().is(errc::timeout));
@@ -334,13 +334,13 @@ TEST_CASE("http_transport time limits stay exact on a reused connection (lazy wa
         // again for it.
         auto quick = lb.get("/");
         quick.options.read_timeout = 150ms;
-        auto c = co_await lb.transport.async_send(quick);
+        auto c = co_await lb.transport.send_async(quick);
         REQUIRE(c);
         auto hang2 = lb.get("/hang");
         hang2.options.write_timeout = 100ms;
         hang2.options.read_timeout = 400ms;
         t0 = clk::now();
-        auto d = co_await lb.transport.async_send(hang2);
+        auto d = co_await lb.transport.send_async(hang2);
         took = clk::now() - t0;
         REQUIRE_FALSE(d);
         CHECK(d.error().is(errc::timeout));
@@ -350,18 +350,18 @@ TEST_CASE("http_transport time limits stay exact on a reused connection (lazy wa
 
         // An idle pause longer than every earlier limit, then a request that outlives them: the
         // limits of past exchanges must not reach into later ones.
-        auto e1 = co_await lb.transport.async_send(quick);
+        auto e1 = co_await lb.transport.send_async(quick);
         REQUIRE(e1);
         co_await sleep_for(250ms);  // past quick's limit, connection idle in the pool
         auto slowish = lb.get("/sse/20");  // ~100 ms of events
         slowish.options.read_timeout = 150ms;
-        auto e2 = co_await lb.transport.async_send(slowish);
+        auto e2 = co_await lb.transport.send_async(slowish);
         REQUIRE(e2);
         CHECK(e2->body.find("\"i\":19") != std::string::npos);
         auto hang3 = lb.get("/hang");
         hang3.options.deadline = clk::now() + 200ms;
         t0 = clk::now();
-        auto f = co_await lb.transport.async_send(hang3);
+        auto f = co_await lb.transport.send_async(hang3);
         took = clk::now() - t0;
         REQUIRE_FALSE(f);
         CHECK(f.error().is(errc::deadline_exceeded));
@@ -375,10 +375,10 @@ TEST_CASE("http_transport replaces a keep-alive connection the server closed whi
     so.idle_timeout = 100ms;
     loopback lb(so);
     drive(lb.ioc, [&]() -> asio::awaitable<void> {
-        auto first = co_await lb.transport.async_send(lb.get("/a"));
+        auto first = co_await lb.transport.send_async(lb.get("/a"));
         REQUIRE(first);
         co_await sleep_for(300ms);  // the server drops the idle connection
-        auto r = co_await lb.transport.async_send(lb.get("/b"));
+        auto r = co_await lb.transport.send_async(lb.get("/b"));
         INFO((r ? std::string("ok") : r.error().message()));
         CHECK(r);
         CHECK(lb.transport.connections_opened() == 2);
@@ -393,10 +393,10 @@ TEST_CASE("jsonrpc over http_transport: calls, errors, batches, concurrent corou
         json::array p;
         p.emplace_back(1);
         p.emplace_back("two");
-        auto r = co_await rpc.call("echo", std::move(p));
+        auto r = co_await rpc.call_async("echo", std::move(p));
         REQUIRE(r);
         CHECK(json::serialize(*r) == R"([1,"two"])");
-        auto nf = co_await rpc.call("nope");
+        auto nf = co_await rpc.call_async("nope");
         CHECK(nf.error().is(errc::rpc_error));
         CHECK(nf.error().detail() == "code -32601: method not found");
 
@@ -404,7 +404,7 @@ TEST_CASE("jsonrpc over http_transport: calls, errors, batches, concurrent corou
         calls[0].method = "echo";
         calls[1].method = "nope";
         calls[2].method = "echo";
-        auto b = co_await rpc.batch(std::move(calls));
+        auto b = co_await rpc.batch_async(std::move(calls));
         REQUIRE(b);
         CHECK((*b)[0]);
         CHECK((*b)[1].error().is(errc::rpc_error));
@@ -416,7 +416,7 @@ TEST_CASE("jsonrpc over http_transport: calls, errors, batches, concurrent corou
                 for (int i = 0; i < 25; ++i) {
                     json::array args;
                     args.emplace_back(id * 1000 + i);
-                    auto v = co_await rpc.call("echo", std::move(args));
+                    auto v = co_await rpc.call_async("echo", std::move(args));
                     if (v && v->as_array().at(0) == id * 1000 + i) ++good;
                 }
             };
@@ -434,7 +434,7 @@ TEST_CASE("blocking facade: send() against a server on another thread", "[net]")
                       return server_response::text("sync " + r.target);
                   }).value();
     http_transport t;
-    policy::http_request req;
+    net::http_request req;
     req.method = "GET";
     req.url = server.url() + "/one";
     for (int i = 0; i < 5; ++i) {
@@ -446,7 +446,7 @@ TEST_CASE("blocking facade: send() against a server on another thread", "[net]")
     CHECK(server.connections_accepted() == 1);
 
     net::jsonrpc_client<http_transport> rpc(t, server.url());
-    auto bad = net::blocking_runner().run(rpc.call("x"));  // a text body is not JSON-RPC
+    auto bad = net::blocking_runner().run(rpc.call_async("x"));  // a text body is not JSON-RPC
     CHECK(bad.error().is(errc::malformed_response));
     server.stop();
 }
@@ -550,7 +550,7 @@ TEST_CASE("TLS: verified handshake with a trusted CA; unknown CA and wrong host 
         return;
     }
     const std::string base = "https://127.0.0.1:" + std::to_string(peer.port) + "/";
-    policy::http_request req;
+    net::http_request req;
     req.method = "GET";
     req.url = base;
     req.options.deadline = clk::now() + 5s;

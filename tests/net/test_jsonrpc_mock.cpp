@@ -1,17 +1,18 @@
 // JSON-RPC client, transport policy models and URL parsing against the mock transport.
-// No Beast in this TU on purpose (compile time, toolchain.md §5): Asio coroutines only.
+// No Beast in this TU on purpose (compile time: a Beast TU costs ~20 s CPU at -O2): Asio coroutines only.
 #include <zerog/net/co_try.hpp>
 #include <zerog/net/jsonrpc.hpp>
 #include <zerog/net/sync.hpp>
-#include <zerog/net/url.hpp>
-#include <zerog/policy/transport.hpp>
+#include <zerog/core/url.hpp>
+#include <zerog/net/transport.hpp>
+#include <zerog/testing/mocks.hpp>
 
 #include <catch2/catch.hpp>
 
 using namespace zerog;
 using namespace std::chrono_literals;
-using policy::testing::mock_transport;
-using policy::testing::scripted_reply;
+using testing::mock_transport;
+using testing::scripted_reply;
 namespace json = boost::json;
 namespace asio = boost::asio;
 
@@ -31,7 +32,7 @@ result<json::value> call_once(std::string body, unsigned status = 200) {
     mock_transport m;
     m.push(scripted_reply::response(status, std::move(body)));
     auto c = client_with(m);
-    return run(c.call("eth_blockNumber"));
+    return run(c.call_async("eth_blockNumber"));
 }
 
 // The detail of a failed call_once, REQUIREing the code.
@@ -42,8 +43,8 @@ std::string detail_of(const result<json::value>& r, errc code) {
     return r.error().detail();
 }
 
-policy::http_request post(std::string u) {
-    policy::http_request r;
+net::http_request post(std::string u) {
+    net::http_request r;
     r.url = std::move(u);
     return r;
 }
@@ -51,25 +52,25 @@ policy::http_request post(std::string u) {
 }  // namespace
 
 TEST_CASE("null_transport fails every request with not_supported", "[net]") {
-    policy::null_transport t;
-    auto r = run(t.async_send(post(url)));
+    net::null_transport t;
+    auto r = run(t.send_async(post(url)));
     REQUIRE_FALSE(r);
     CHECK(r.error().is(errc::not_supported));
     CHECK(r.error().message().find("SECRETKEY") == std::string::npos);
-    static_assert(sizeof(policy::null_transport) == 1);
+    static_assert(sizeof(net::null_transport) == 1);
 }
 
 TEST_CASE("mock_transport answers per URL, then in sequence, then by handler, and records requests", "[net]") {
     mock_transport m;
     m.push(scripted_reply::json("first")).push(scripted_reply::json("second"));
     m.on_url("http://b/", scripted_reply::json("for-b"));
-    m.set_handler([](const policy::http_request& r) { return scripted_reply::json("handled " + r.body); });
-    auto b = run(m.async_send(post("http://b/")));
-    auto a1 = run(m.async_send(post("http://a/")));
-    auto a2 = run(m.async_send(post("http://a/")));
+    m.set_handler([](const net::http_request& r) { return scripted_reply::json("handled " + r.body); });
+    auto b = run(m.send_async(post("http://b/")));
+    auto a1 = run(m.send_async(post("http://a/")));
+    auto a2 = run(m.send_async(post("http://a/")));
     auto req = post("http://a/");
     req.body = "x";
-    auto a3 = run(m.async_send(req));
+    auto a3 = run(m.send_async(req));
     REQUIRE(b);
     CHECK(b->body == "for-b");
     CHECK(a1->body == "first");
@@ -91,32 +92,32 @@ TEST_CASE("mock_transport applies status mapping, size limit, delays and deadlin
     m.push(scripted_reply::json("late").after(2s));
     m.push(scripted_reply::failure(zerog::error(errc::connection_failed, "refused")));
 
-    auto r404 = run(m.async_send(post(url)));
+    auto r404 = run(m.send_async(post(url)));
     REQUIRE_FALSE(r404);
     CHECK(r404.error().is(errc::http_status));
     CHECK(r404.error().detail().find("HTTP 404") != std::string::npos);
     REQUIRE_FALSE(r404.error().context().empty());
     CHECK(r404.error().context().back().endpoint == "http://node.example:8545");
     CHECK(r404.error().context().back().ids.at(0) == std::pair<std::string, std::string>("http_status", "404"));
-    CHECK(run(m.async_send(post(url))).error().is(errc::server_error));
-    CHECK(run(m.async_send(post(url))).error().is(errc::server_busy));
+    CHECK(run(m.send_async(post(url))).error().is(errc::server_error));
+    CHECK(run(m.send_async(post(url))).error().is(errc::server_busy));
 
     auto small = post(url);
     small.options.max_response_bytes = 10;
-    CHECK(run(m.async_send(small)).error().is(errc::response_too_large));
+    CHECK(run(m.send_async(small)).error().is(errc::response_too_large));
 
     auto with_deadline = post(url);
     with_deadline.options.deadline = std::chrono::steady_clock::now() + 50ms;
     auto t0 = std::chrono::steady_clock::now();
-    auto late = run(m.async_send(with_deadline));
+    auto late = run(m.send_async(with_deadline));
     CHECK(late.error().is(errc::deadline_exceeded));
     CHECK(std::chrono::steady_clock::now() - t0 < 1s);
 
     auto with_timeout = post(url);
     with_timeout.options.read_timeout = 30ms;
-    CHECK(run(m.async_send(with_timeout)).error().is(errc::timeout));
-    CHECK(run(m.async_send(post(url))).error().is(errc::connection_failed));
-    CHECK(run(m.async_send(post(url))).error().is(errc::not_found));  // script exhausted
+    CHECK(run(m.send_async(with_timeout)).error().is(errc::timeout));
+    CHECK(run(m.send_async(post(url))).error().is(errc::connection_failed));
+    CHECK(run(m.send_async(post(url))).error().is(errc::not_found));  // script exhausted
 }
 
 TEST_CASE("mock_transport streams scripted chunks and stops when the handler fails", "[net]") {
@@ -125,7 +126,7 @@ TEST_CASE("mock_transport streams scripted chunks and stops when the handler fai
     r.chunks = {"data: a\n\n", "data: b\n\n", "data: c\n\n"};
     m.push(r).push(r);
     std::vector<std::string> got;
-    auto ok = run(m.async_send_streaming(post(url), [&](std::string_view c) -> result<void> {
+    auto ok = run(m.send_streaming_async(post(url), [&](std::string_view c) -> result<void> {
         got.emplace_back(c);
         return {};
     }));
@@ -133,7 +134,7 @@ TEST_CASE("mock_transport streams scripted chunks and stops when the handler fai
     CHECK(ok->status == 200);
     CHECK(got.size() == 3);
     int n = 0;
-    auto stopped = run(m.async_send_streaming(post(url), [&](std::string_view) -> result<void> {
+    auto stopped = run(m.send_streaming_async(post(url), [&](std::string_view) -> result<void> {
         if (++n == 2) return fail(errc::cancelled, "enough");
         return {};
     }));
@@ -142,28 +143,28 @@ TEST_CASE("mock_transport streams scripted chunks and stops when the handler fai
 }
 
 TEST_CASE("parse_url splits origin and target and rejects what we do not speak", "[net]") {
-    auto u = net::parse_url("https://evmrpc-testnet.0g.ai");
+    auto u = zerog::parse_url("https://evmrpc-testnet.0g.ai");
     REQUIRE(u);
     CHECK(u->tls);
     CHECK(u->port == 443);
     CHECK(u->target == "/");
     CHECK(u->host_header() == "evmrpc-testnet.0g.ai");
-    auto v = net::parse_url("http://127.0.0.1:8545/rpc?x=1#frag");
+    auto v = zerog::parse_url("http://127.0.0.1:8545/rpc?x=1#frag");
     REQUIRE(v);
     CHECK(v->origin() == "http://127.0.0.1:8545");
     CHECK(v->target == "/rpc?x=1");
     CHECK(v->host_header() == "127.0.0.1:8545");
-    auto w = net::parse_url("http://[::1]:9/");
+    auto w = zerog::parse_url("http://[::1]:9/");
     REQUIRE(w);
     CHECK(w->host == "::1");
     CHECK(w->origin() == "http://[::1]:9");
-    CHECK(net::parse_url("http://h?q")->target == "/?q");
+    CHECK(zerog::parse_url("http://h?q")->target == "/?q");
     for (const char* bad : {"ftp://h/", "http://", "http://h:0/", "http://h:99999/", "http://h:x/", "http://[::1/",
                             "http://user:pw@h/", "h:80"}) {
         INFO(bad);
-        auto r = net::parse_url(bad);
+        auto r = zerog::parse_url(bad);
         REQUIRE_FALSE(r);
-        CHECK(r.error().is(errc::invalid_argument));
+        CHECK((r.error().is(errc::invalid_argument) || r.error().is(errc::out_of_range)));
         CHECK(r.error().message().find("pw") == std::string::npos);
     }
 }
@@ -174,7 +175,7 @@ TEST_CASE("jsonrpc call sends a well-formed request with headers and the telemet
     net::jsonrpc_options o;
     o.headers.emplace_back("Authorization", "Bearer TOPSECRET");
     o.extra_headers = [](const net::rpc_request_info& info) {
-        policy::http_headers h;
+        net::http_headers h;
         h.emplace_back("traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
         h.emplace_back("X-Method", std::string(info.method));
         return h;
@@ -184,7 +185,7 @@ TEST_CASE("jsonrpc call sends a well-formed request with headers and the telemet
     json::array params;
     params.emplace_back("latest");
     params.emplace_back(false);
-    auto r = run(c.call("eth_getBlockByNumber", std::move(params)));
+    auto r = run(c.call_async("eth_getBlockByNumber", std::move(params)));
     REQUIRE(r);
     CHECK(*r == json::value("0x10"));
     auto reqs = m.requests();
@@ -192,9 +193,9 @@ TEST_CASE("jsonrpc call sends a well-formed request with headers and the telemet
     CHECK(reqs[0].method == "POST");
     CHECK(reqs[0].url == url);
     CHECK(reqs[0].options.deadline == o.request.deadline);
-    CHECK(policy::find_header(reqs[0].headers, "content-type") == std::optional<std::string_view>("application/json"));
-    CHECK(policy::find_header(reqs[0].headers, "traceparent").has_value());
-    CHECK(policy::find_header(reqs[0].headers, "x-method") == std::optional<std::string_view>("eth_getBlockByNumber"));
+    CHECK(net::find_header(reqs[0].headers, "content-type") == std::optional<std::string_view>("application/json"));
+    CHECK(net::find_header(reqs[0].headers, "traceparent").has_value());
+    CHECK(net::find_header(reqs[0].headers, "x-method") == std::optional<std::string_view>("eth_getBlockByNumber"));
     auto body = json::parse(reqs[0].body).as_object();
     CHECK(body.at("jsonrpc") == "2.0");
     CHECK(body.at("id") == 1);
@@ -247,7 +248,7 @@ TEST_CASE("jsonrpc enforces the response size limit", "[net]") {
     net::jsonrpc_options o;
     o.request.max_response_bytes = 1000;
     net::jsonrpc_client<mock_transport> c(m, url, o);
-    auto r = run(c.call("eth_getCode"));
+    auto r = run(c.call_async("eth_getCode"));
     REQUIRE_FALSE(r);
     CHECK(r.error().is(errc::response_too_large));
     CHECK(m.requests()[0].options.max_response_bytes == 1000);
@@ -263,7 +264,7 @@ TEST_CASE("jsonrpc maps error objects with code, message, data, method and endpo
     CHECK(top.ids.at(0) == std::pair<std::string, std::string>("rpc_code", "-32601"));
 
     detail_of(call_once(R"({"jsonrpc":"2.0","id":1,"error":{"code":-32603,"message":"internal"}})"), errc::server_error);
-    // null id + error: the server could not read the request (spec §5)
+    // null id + error: the server could not read the request (JSON-RPC 2.0 specification §5)
     detail_of(call_once(R"({"jsonrpc":"2.0","id":null,"error":{"code":-32700,"message":"Parse error"}})"), errc::rpc_error);
     // a non-2xx status with a JSON-RPC error body reports the JSON-RPC error
     detail_of(call_once(R"({"jsonrpc":"2.0","id":1,"error":{"code":-32000,"message":"nonce too low"}})", 400), errc::rpc_error);
@@ -276,7 +277,7 @@ TEST_CASE("jsonrpc maps error objects with code, message, data, method and endpo
     mock_transport m;
     m.push_json(R"({"jsonrpc":"2.0","id":1,"error":{"code":3,"message":"execution reverted","data":"0x08c379a0"}})");
     auto c = client_with(m);
-    auto detailed = run(c.call_detailed("eth_call"));
+    auto detailed = run(c.call_detailed_async("eth_call"));
     REQUIRE(detailed);
     auto* e = std::get_if<net::rpc_error_object>(&*detailed);
     REQUIRE(e);
@@ -291,12 +292,12 @@ TEST_CASE("jsonrpc passes transport errors through with the method in context", 
     net::jsonrpc_options o;
     o.headers.emplace_back("Authorization", "Bearer TOPSECRET");
     net::jsonrpc_client<mock_transport> c(m, url, o);
-    auto r = run(c.call("eth_chainId"));
+    auto r = run(c.call_async("eth_chainId"));
     REQUIRE_FALSE(r);
     CHECK(r.error().is(errc::timeout));
     CHECK(r.error().context().back().operation == "eth_chainId");
     CHECK(r.error().message().find("TOPSECRET") == std::string::npos);
-    CHECK(run(c.call("eth_chainId")));  // ids advance: the second call is id 2
+    CHECK(run(c.call_async("eth_chainId")));  // ids advance: the second call is id 2
 }
 
 TEST_CASE("jsonrpc batch returns results in call order and validates ids", "[net]") {
@@ -308,7 +309,7 @@ TEST_CASE("jsonrpc batch returns results in call order and validates ids", "[net
         calls[0].method = "eth_chainId";
         calls[1].method = "eth_blockNumber";
         calls[2].method = "eth_nope";
-        auto r = run(c.batch(std::move(calls)));
+        auto r = run(c.batch_async(std::move(calls)));
         if (r) {
             auto sent = json::parse(m.requests()[0].body).as_array();
             CHECK(sent.size() == 3);
@@ -358,7 +359,7 @@ TEST_CASE("jsonrpc batch returns results in call order and validates ids", "[net
 
     mock_transport m;
     auto c = client_with(m);
-    CHECK(run(c.batch({})).error().is(errc::invalid_argument));
+    CHECK(run(c.batch_async({})).error().is(errc::invalid_argument));
     CHECK(m.request_count() == 0);
 }
 
@@ -371,23 +372,23 @@ TEST_CASE("jsonrpc call_as converts hex quantities and reports bad ones", "[net]
     m.push_json(R"({"jsonrpc":"2.0","id":5,"result":"0xzz"})");
     m.push_json(R"({"jsonrpc":"2.0","id":6,"result":"0x0102"})");
     auto c = client_with(m);
-    auto wei = run(c.call_as<uint256>("eth_getBalance"));
+    auto wei = run(c.call_as_async<uint256>("eth_getBalance"));
     REQUIRE(wei);
     CHECK(*wei == uint256(1'000'000'000'000'000'000ULL));
-    CHECK(run(c.call_as<std::uint64_t>("eth_blockNumber")).value() == 26);
-    CHECK(run(c.call_as<std::uint64_t>("eth_blockNumber")).error().is(errc::overflow));
-    auto not_string = run(c.call_as<uint256>("eth_gasPrice"));
+    CHECK(run(c.call_as_async<std::uint64_t>("eth_blockNumber")).value() == 26);
+    CHECK(run(c.call_as_async<std::uint64_t>("eth_blockNumber")).error().is(errc::overflow));
+    auto not_string = run(c.call_as_async<uint256>("eth_gasPrice"));
     CHECK(not_string.error().is(errc::malformed_response));
     CHECK(not_string.error().context().back().operation == "decoding the result of eth_gasPrice");
-    CHECK(run(c.call_as<uint256>("eth_gasPrice")).error().is(errc::invalid_number));
-    CHECK(run(c.call_as<bytes>("eth_getCode")).value() == bytes{1, 2});
+    CHECK(run(c.call_as_async<uint256>("eth_gasPrice")).error().is(errc::invalid_number));
+    CHECK(run(c.call_as_async<bytes>("eth_getCode")).value() == bytes{1, 2});
 }
 
 namespace {
 asio::awaitable<result<int>> co_try_chain(mock_transport m, bool fail_first) {
     if (fail_first) m.push_error(zerog::error(errc::io_error, "x"));
     else m.push_json("{}");
-    ZEROG_CO_TRY(auto res, co_await m.async_send(post(url)));
+    ZEROG_CO_TRY(auto res, co_await m.send_async(post(url)));
     ZEROG_CO_CHECK(result<void>());
     co_return static_cast<int>(res.body.size());
 }
@@ -400,7 +401,7 @@ TEST_CASE("ZEROG_CO_TRY and ZEROG_CO_CHECK return early from coroutines", "[net]
 
 TEST_CASE("jsonrpc fails over to the next endpoint only when one cannot be reached", "[net][failover]") {
     const std::string a = "http://a.example:8545/KEY_A", b = "http://b.example:8545/KEY_B", c = "http://c.example:8545";
-    auto echo_id = [](const policy::http_request& r) {
+    auto echo_id = [](const net::http_request& r) {
         auto v = json::parse(r.body);
         return scripted_reply::json(R"({"jsonrpc":"2.0","id":)" + json::serialize(v.at("id")) + R"(,"result":"0x10"})");
     };
@@ -410,11 +411,11 @@ TEST_CASE("jsonrpc fails over to the next endpoint only when one cannot be reach
         m.on_url(b, scripted_reply::response(503, "busy"));
         m.set_handler(echo_id);
         net::jsonrpc_client<mock_transport> rpc(m, std::vector<std::string>{a, b, c});
-        auto r = run(rpc.call("eth_blockNumber"));
+        auto r = run(rpc.call_async("eth_blockNumber"));
         REQUIRE(r);
         CHECK(*r == "0x10");
         CHECK(rpc.url() == c);
-        auto again = run(rpc.call("eth_chainId"));
+        auto again = run(rpc.call_async("eth_chainId"));
         REQUIRE(again);
         const auto reqs = m.requests();
         REQUIRE(reqs.size() == 4);
@@ -429,12 +430,12 @@ TEST_CASE("jsonrpc fails over to the next endpoint only when one cannot be reach
         m.on_url(a, scripted_reply::json(R"({"jsonrpc":"2.0","id":1,"error":{"code":-32603,"message":"internal"}})"));
         m.set_handler(echo_id);
         net::jsonrpc_client<mock_transport> rpc(m, std::vector<std::string>{a, b});
-        auto r = run(rpc.call("eth_call"));
+        auto r = run(rpc.call_async("eth_call"));
         REQUIRE_FALSE(r);
         CHECK(r.error().is(errc::server_error));
         CHECK(m.request_count() == 1);
         m.on_url(a, scripted_reply::json("not json"));
-        auto bad = run(rpc.call("eth_call"));
+        auto bad = run(rpc.call_async("eth_call"));
         REQUIRE_FALSE(bad);
         CHECK(bad.error().is(errc::malformed_response));
         CHECK(m.request_count() == 2);
@@ -445,7 +446,7 @@ TEST_CASE("jsonrpc fails over to the next endpoint only when one cannot be reach
         m.on_url(a, scripted_reply::failure(zerog::error(errc::timeout, "read response timed out after 100 ms")));
         m.on_url(b, scripted_reply::failure(zerog::error(errc::connection_closed, "connection closed by peer")));
         net::jsonrpc_client<mock_transport> rpc(m, std::vector<std::string>{a, b});
-        auto r = run(rpc.call("eth_blockNumber"));
+        auto r = run(rpc.call_async("eth_blockNumber"));
         REQUIRE_FALSE(r);
         CHECK(r.error().is(errc::connection_closed));
         const std::string msg = r.error().message();
@@ -461,9 +462,9 @@ TEST_CASE("jsonrpc fails over to the next endpoint only when one cannot be reach
         m.on_url(a, scripted_reply::failure(zerog::error(errc::connection_failed, "refused")).after(30ms));
         m.set_handler(echo_id);
         net::jsonrpc_client<mock_transport> rpc(m, std::vector<std::string>{a, b});
-        policy::request_options ro;
+        net::request_options ro;
         ro.deadline = std::chrono::steady_clock::now() + 10ms;
-        auto r = run(rpc.call("eth_blockNumber", json::array(), ro));
+        auto r = run(rpc.call_async("eth_blockNumber", json::array(), ro));
         REQUIRE_FALSE(r);
         CHECK(m.request_count() == 1);
     }

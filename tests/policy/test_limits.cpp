@@ -3,8 +3,9 @@
 // budget_ledger seam (reserve_all / budget_hold) and budget usage persisted through Persistence.
 #include <zerog/policy/budget.hpp>
 #include <zerog/policy/concurrency_limiter.hpp>
-#include <zerog/policy/telemetry_ref.hpp>
+#include <zerog/core/ref.hpp>
 #include <zerog/policy/token_bucket.hpp>
+#include <zerog/testing/mocks.hpp>
 
 #include <algorithm>
 #include <atomic>
@@ -197,7 +198,7 @@ TEST_CASE("concurrency: threads never exceed the limit", "[concurrency][threads]
 // budget_tracker
 
 namespace {
-using test_budget = budget_tracker<telemetry_ref<testing::recording_telemetry>, testing::clock_ref>;
+using test_budget = budget_tracker<zerog::ref<testing::recording_telemetry>, testing::clock_ref>;
 uint256 og(std::string_view s) { return parse_token_amount(s).value(); }
 budget_config spend_limit(std::string_view limit) {
     budget_config c;

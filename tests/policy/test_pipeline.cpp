@@ -1,5 +1,6 @@
 // The composition order of client::guarded_call, pinned with mock policies.
 #include <zerog/client/pipeline.hpp>
+#include <zerog/testing/mocks.hpp>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
@@ -13,9 +14,9 @@ using namespace std::chrono_literals;
 namespace asio = boost::asio;
 
 namespace {
-using mock_set = client::policy_set<policy::null_transport, policy::null_signer, policy::testing::scripted_retry,
-                                    policy::testing::mock_breaker, policy::testing::mock_limiter, policy::no_persistence,
-                                    policy::testing::recording_telemetry>;
+using mock_set = client::policy_set<net::null_transport, crypto::null_signer, testing::scripted_retry,
+                                    testing::mock_breaker, testing::mock_limiter, policy::no_persistence,
+                                    testing::recording_telemetry>;
 
 template <class P, class Op>
 result<int> run(P& p, client::call_context ctx, Op op) {

@@ -3,8 +3,9 @@
 #include <zerog/policy/persistence.hpp>
 #include <zerog/policy/rate_limiter.hpp>
 #include <zerog/policy/retry.hpp>
-#include <zerog/policy/signer.hpp>
+#include <zerog/crypto/signer.hpp>
 #include <zerog/policy/telemetry.hpp>
+#include <zerog/testing/mocks.hpp>
 
 #include <catch2/catch.hpp>
 
@@ -34,8 +35,8 @@ TEST_CASE("null policies are empty and take no space in a host", "[policy]") {
     STATIC_REQUIRE(std::is_empty_v<no_persistence>);
     STATIC_REQUIRE(std::is_empty_v<null_telemetry>);
     STATIC_REQUIRE(std::is_empty_v<system_clock_policy>);
-    STATIC_REQUIRE(std::is_empty_v<null_signer>);
-    using h = host<no_retry, no_breaker, no_limit, no_persistence, null_telemetry, system_clock_policy, null_signer>;
+    STATIC_REQUIRE(std::is_empty_v<zerog::crypto::null_signer>);
+    using h = host<no_retry, no_breaker, no_limit, no_persistence, null_telemetry, system_clock_policy, zerog::crypto::null_signer>;
     STATIC_REQUIRE(sizeof(h) == sizeof(int));
 }
 
@@ -46,7 +47,7 @@ TEST_CASE("null models behave as documented", "[policy]") {
     no_persistence np;
     CHECK(np.put_submission({}));
     CHECK_FALSE(np.find_submission(hash256{}, "n")->has_value());
-    auto s = null_signer{}.sign_digest(hash256{});
+    auto s = zerog::crypto::null_signer{}.sign_digest(hash256{});
     REQUIRE_FALSE(s);
     CHECK(s.error().is(errc::not_supported));
     CHECK_FALSE(null_telemetry{}.enabled(log_level::error));

@@ -3,7 +3,8 @@
 #include <zerog/policy/backoff_retry.hpp>
 #include <zerog/policy/endpoint_selector.hpp>
 #include <zerog/policy/sliding_window_breaker.hpp>
-#include <zerog/policy/telemetry_ref.hpp>
+#include <zerog/core/ref.hpp>
+#include <zerog/testing/mocks.hpp>
 
 #include <algorithm>
 #include <thread>
@@ -17,7 +18,7 @@ namespace {
 const zerog::error timeout_err(errc::timeout, "no answer");
 const zerog::error revert_err(errc::reverted, "execution reverted");
 
-using test_breaker = sliding_window_breaker<telemetry_ref<testing::recording_telemetry>, testing::clock_ref>;
+using test_breaker = sliding_window_breaker<zerog::ref<testing::recording_telemetry>, testing::clock_ref>;
 
 std::size_t count_lines(const std::vector<std::string>& lines, std::string_view prefix) {
     return std::count_if(lines.begin(), lines.end(), [&](const std::string& l) { return l.rfind(prefix, 0) == 0; });

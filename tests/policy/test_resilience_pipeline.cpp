@@ -1,7 +1,8 @@
 // The real resilience and limit models composed through client::guarded_call.
 #include <zerog/client/pipeline.hpp>
-#include <zerog/client/production_policies.hpp>
-#include <zerog/policy/telemetry_ref.hpp>
+#include <zerog/client/production.hpp>
+#include <zerog/core/ref.hpp>
+#include <zerog/testing/mocks.hpp>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -16,11 +17,11 @@ using namespace std::chrono_literals;
 namespace asio = boost::asio;
 
 namespace {
-using tel_ref = policy::telemetry_ref<policy::testing::recording_telemetry>;
-using real_set = client::policy_set<policy::null_transport, policy::null_signer, policy::backoff_retry,
-                                    policy::sliding_window_breaker<tel_ref, policy::testing::clock_ref>,
-                                    policy::token_bucket<policy::testing::clock_ref>, policy::no_persistence, tel_ref,
-                                    policy::testing::clock_ref>;
+using tel_ref = zerog::ref<testing::recording_telemetry>;
+using real_set = client::policy_set<net::null_transport, crypto::null_signer, policy::backoff_retry,
+                                    policy::sliding_window_breaker<tel_ref, testing::clock_ref>,
+                                    policy::token_bucket<testing::clock_ref>, policy::no_persistence, tel_ref,
+                                    testing::clock_ref>;
 
 template <class P, class Op>
 result<int> run(P& p, client::call_context ctx, Op op) {
@@ -34,16 +35,16 @@ result<int> run(P& p, client::call_context ctx, Op op) {
 }
 
 struct fixture {
-    policy::testing::manual_clock clk;
-    policy::testing::recording_telemetry tel;
+    testing::manual_clock clk;
+    testing::recording_telemetry tel;
     real_set p{.retry = policy::backoff_retry({.base = 1ms, .cap = 2ms, .max_attempts = 3, .seed = 9}),
                .breaker = real_set::breaker_type(policy::breaker_config{.window_size = 10, .minimum_calls = 4, .open_duration = 30s,
                                                .half_open_probes = 2},
-                                                tel_ref{&tel}, policy::testing::clock_ref{&clk}),
+                                                tel_ref{&tel}, testing::clock_ref{&clk}),
                .limiter = real_set::limiter_type(policy::token_bucket_config{.per_user = {100, 100}, .per_endpoint = {}},
-                                                 policy::testing::clock_ref{&clk}),
+                                                 testing::clock_ref{&clk}),
                .telemetry = tel_ref{&tel},
-               .clock = policy::testing::clock_ref{&clk}};
+               .clock = testing::clock_ref{&clk}};
     client::call_context ctx(std::string_view user = "alice") {
         return {"zgs_getStatus", "http://node-a:5678", user, clk.now() + 1h};
     }
@@ -126,7 +127,7 @@ TEST_CASE("guarded_call + real models: the token bucket refuses a user past the 
 }
 
 TEST_CASE("production_policies: the real bundle composes and runs", "[resilience_pipeline]") {
-    using prod = client::production_policies<policy::null_transport, policy::null_signer>;
+    using prod = client::production_policies<net::null_transport, crypto::null_signer>;
     STATIC_REQUIRE(std::is_same_v<prod::retry_type, policy::backoff_retry>);
     STATIC_REQUIRE(std::is_same_v<prod::breaker_type, policy::sliding_window_breaker<observe::json_logger>>);
     STATIC_REQUIRE(std::is_same_v<prod::limiter_type, policy::token_bucket<>>);

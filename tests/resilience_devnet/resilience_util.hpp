@@ -11,7 +11,7 @@
 #include <zerog/net/http_transport.hpp>
 #include <zerog/net/jsonrpc.hpp>
 #include <zerog/net/sync.hpp>
-#include <zerog/policy/transport.hpp>
+#include <zerog/net/transport.hpp>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
@@ -36,7 +36,7 @@ using namespace std::chrono_literals;
 
 /// What a request is about: the JSON-RPC method of a single call, "batch", or "GET /path" (query
 /// dropped) for plain HTTP.
-inline std::string what_of(const pol::http_request& r) {
+inline std::string what_of(const zerog::net::http_request& r) {
     boost::system::error_code ec;
     if (!r.body.empty()) {
         const json::value v = json::parse(r.body, ec);
@@ -62,24 +62,24 @@ struct counting_transport {
         std::map<std::string, std::map<std::string, unsigned>> by_origin;
         unsigned total = 0;
     };
-    zerog::net::http_transport inner;
+    zerog::net::http_transport inner{zerog::net::http_transport_options{}};
     std::shared_ptr<stats_t> stats = std::make_shared<stats_t>();
     std::string user_tag;
 
-    void note(pol::http_request& r) {
+    void note(zerog::net::http_request& r) {
         if (!user_tag.empty()) r.headers.emplace_back("X-Zerog-User", user_tag);
         const std::string origin = zerog::redact_endpoint(r.url), what = what_of(r);
         std::lock_guard lk(stats->m);
         ++stats->by_origin[origin][what];
         ++stats->total;
     }
-    boost::asio::awaitable<zerog::result<pol::http_response>> async_send(pol::http_request r) {
+    boost::asio::awaitable<zerog::result<zerog::net::http_response>> send_async(zerog::net::http_request r) {
         note(r);
-        return inner.async_send(std::move(r));
+        return inner.send_async(std::move(r));
     }
-    boost::asio::awaitable<zerog::result<pol::http_response>> async_send_streaming(pol::http_request r, pol::chunk_handler h) {
+    boost::asio::awaitable<zerog::result<zerog::net::http_response>> send_streaming_async(zerog::net::http_request r, zerog::net::chunk_handler h) {
         note(r);
-        return inner.async_send_streaming(std::move(r), std::move(h));
+        return inner.send_streaming_async(std::move(r), std::move(h));
     }
 
     /// Requests sent to `origin` (all kinds, or those whose what_of starts with `prefix`).
@@ -102,7 +102,7 @@ struct counting_transport {
         stats->total = 0;
     }
 };
-static_assert(pol::Transport<counting_transport>);
+static_assert(zerog::net::Transport<counting_transport>);
 
 /// Run `op` on `ioc` (in this thread) until IT completes, bounded by `limit` (a test failure after
 /// it). Unlike net::blocking_runner this does not wait for the context to run out of work: an
@@ -131,7 +131,7 @@ inline zerog::result<json::value> plain_call(const std::string& url, std::string
                                              std::chrono::milliseconds limit = std::chrono::milliseconds(5000)) {
     boost::asio::io_context ioc;
     dv::rpc_client c(zerog::net::http_transport(), url);
-    return run_until_done(ioc, c.call(std::move(method), std::move(params), dv::local_request(limit)), limit + std::chrono::milliseconds(2000));
+    return run_until_done(ioc, c.call_async(std::move(method), std::move(params), dv::local_request(limit)), limit + std::chrono::milliseconds(2000));
 }
 
 /// The test file's data segment i with its proof, as zgs_upload* expects it.

@@ -92,7 +92,7 @@ struct world {
     }
     std::unique_ptr<compute_cl> client(cl::verification verify = cl::verification::strict) {
         cl::compute_client_options o;
-        o.rpc_url = anvil.url();
+        o.rpc_urls = {anvil.url()};
         o.chain_id = 16602;
         o.ledger = ledger;
         o.inference = serving;
@@ -102,7 +102,7 @@ struct world {
         o.state_ttl = 0ms;
         o.verify = verify;
         auto make = [] { return compute_set{.signer = *secp256k1_signer::from_hex(dv::anvil_dev_keys[1]), .retry = pol::backoff_retry(retry_config())}; };
-        return std::make_unique<compute_cl>(make, std::move(o));
+        return std::make_unique<compute_cl>(std::move(o), make);
     }
 };
 
@@ -118,7 +118,7 @@ asio::awaitable<zerog::result<void>> signature_op(compute_set& p, std::string ba
                                                   address tee, clock_type::time_point deadline) {
     auto path = zerog::compute::signature_path(chat.chat_id, model);
     if (!path) co_return std::move(path).error();
-    pol::http_request q;
+    zerog::net::http_request q;
     q.method = "GET";
     q.url = base + *path;
     q.options = dv::local_request(per_attempt);
@@ -126,7 +126,7 @@ asio::awaitable<zerog::result<void>> signature_op(compute_set& p, std::string ba
     const std::string ep = zerog::redact_endpoint(base);
     const cl::call_context ctx{"compute.signature", ep, "", deadline};
     auto op = [&]() -> asio::awaitable<zerog::result<void>> {
-        auto res = co_await p.transport.async_send(q);
+        auto res = co_await p.transport.send_async(q);
         if (!res) co_return std::move(res).error();
         auto sig = zerog::compute::parse_signature_response(res->body);
         if (!sig) co_return std::move(sig).error();
@@ -147,7 +147,7 @@ TEST_CASE("resilience: retries stay bounded under every compute provider fault m
     {
         auto setup = w.client();
         std::vector<address> provs{prov};
-        auto rep = run_until_done(w.ioc, setup->setup(uint256(10) * cl::one_0g, std::move(provs), uint256(3) * cl::one_0g));
+        auto rep = run_until_done(w.ioc, setup->setup_async(uint256(10) * cl::one_0g, std::move(provs), uint256(3) * cl::one_0g));
         INFO((rep ? std::string() : rep.error().message()));
         REQUIRE(rep);
     }
@@ -165,7 +165,7 @@ TEST_CASE("resilience: retries stay bounded under every compute provider fault m
         // 1. Inference through the compute client.
         auto c = w.client();
         const auto t0 = clock_type::now();
-        auto r = run_until_done(w.ioc, c->chat(ask("resilience " + mode), targets));
+        auto r = run_until_done(w.ioc, c->chat_async(ask("resilience " + mode), targets));
         const auto took = clock_type::now() - t0;
         const auto& tr = c->policies().transport;
         const unsigned chats = tr.count(ep, chat_path), sigs = tr.count(ep, sig_path), fees = tr.count(ep, fee_path);
@@ -234,7 +234,7 @@ TEST_CASE("resilience: retries stay bounded under every compute provider fault m
         // 3. bad-signature: an answer signed by the wrong key fails verification once, not max_attempts times.
         if (mode == "bad-signature") {
             auto lenient = w.client(cl::verification::lenient);
-            auto bad = run_until_done(w.ioc, lenient->chat(ask("signed by a rogue key"), targets));
+            auto bad = run_until_done(w.ioc, lenient->chat_async(ask("signed by a rogue key"), targets));
             INFO((bad ? std::string() : bad.error().message()));
             REQUIRE(bad);
             CHECK_FALSE(bad->verified);

@@ -1,7 +1,7 @@
 // Resilience and limit policies against in-process devnet storage nodes (issue #8, checklist §4
 // and §8). All on 127.0.0.1, every wait bounded, nodes and folders removed at scope exit:
 //   * rate limit: one user id spread over threads (own storage client and io_context each, all
-//     sharing one token bucket through policy::limiter_ref), many coroutines per thread and all
+//     sharing one token bucket through zerog::ref), many coroutines per thread and all
 //     endpoints (one of them failing, so clients retry) stays under its rate, counted per user
 //     and per time window by the nodes themselves; a second user gets its own rate;
 //   * circuit breaker: a `down` node opens its breaker (seen through recording telemetry), is
@@ -14,10 +14,11 @@
 
 #include <zerog/client/storage_client.hpp>
 #include <zerog/policy/backoff_retry.hpp>
-#include <zerog/policy/limiter_ref.hpp>
+#include <zerog/core/ref.hpp>
 #include <zerog/policy/sliding_window_breaker.hpp>
-#include <zerog/policy/telemetry_ref.hpp>
+#include <zerog/core/ref.hpp>
 #include <zerog/policy/token_bucket.hpp>
+#include <zerog/testing/mocks.hpp>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -56,10 +57,10 @@ asio::awaitable<zerog::result<json::value>> rpc_call(P& p, std::string url, std:
                                                      std::chrono::milliseconds per_attempt = 1000ms) {
     const std::string ep = zerog::redact_endpoint(url);
     zerog::net::jsonrpc_client<typename P::transport_type> rpc(p.transport, url);
-    pol::request_options ro = dv::local_request(per_attempt);
+    zerog::net::request_options ro = dv::local_request(per_attempt);
     ro.deadline = deadline;
     const cl::call_context ctx{method, ep, user, deadline};
-    co_return co_await cl::guarded_call(p, ctx, [&] { return rpc.call(method, params, ro); });
+    co_return co_await cl::guarded_call(p, ctx, [&] { return rpc.call_async(method, params, ro); });
 }
 
 /// Largest number of timestamps (sorted) inside any half-open window [t, t + w).
@@ -76,8 +77,8 @@ std::size_t max_in_window(const std::vector<clock_type::time_point>& ts, clock_t
 // ------------------------------------------------------------------------------ rate limit
 
 using bucket_t = pol::token_bucket<>;
-using rate_policies = cl::policy_set<counting_transport, pol::null_signer, pol::backoff_retry, pol::no_breaker,
-                                     pol::limiter_ref<bucket_t>, pol::no_persistence>;
+using rate_policies = cl::policy_set<counting_transport, zerog::crypto::null_signer, pol::backoff_retry, pol::no_breaker,
+                                     zerog::ref<bucket_t>, pol::no_persistence>;
 using rate_client = cl::storage_client<rate_policies>;
 
 struct caller_tally {
@@ -90,7 +91,7 @@ struct caller_tally {
 };
 
 /// One caller thread: its own io_context and storage client (sharing `bucket` through
-/// limiter_ref), `verifiers` coroutines looping verify_async (which calls every node) and
+/// zerog::ref), `verifiers` coroutines looping verify_async (which calls every node) and
 /// `pingers` coroutines looping zgs_getStatus, each on its own endpoint, until `stop_at`.
 void caller_thread(bucket_t& bucket, const std::string& user, const std::vector<std::string>& urls, zerog::hash256 root,
                    unsigned verifiers, unsigned pingers, unsigned first_endpoint, clock_type::time_point stop_at,
@@ -131,17 +132,17 @@ void caller_thread(bucket_t& bucket, const std::string& user, const std::vector<
 
 }  // namespace
 
-TEST_CASE("resilience: limiter_ref shares one limiter between policy sets", "[resilience]") {
+TEST_CASE("resilience: zerog::ref shares one limiter between policy sets", "[resilience]") {
     bucket_t bucket(pol::token_bucket_config{.per_user = {3, 0.001}, .per_endpoint = {}});
-    pol::limiter_ref<bucket_t> a{&bucket}, b{&bucket};
-    STATIC_REQUIRE(pol::RateLimiter<pol::limiter_ref<bucket_t>>);
-    CHECK(a.try_acquire({"alice", "http://127.0.0.1:1"}, 1).granted);
-    CHECK(b.try_acquire({"alice", "http://127.0.0.1:2"}, 1).granted);
-    CHECK(a.try_acquire({"alice", "http://127.0.0.1:3"}, 1).granted);
-    const auto refused = b.try_acquire({"alice", "http://127.0.0.1:1"}, 1);  // the burst is spent, whichever ref asks
+    zerog::ref<bucket_t> a{&bucket}, b{&bucket};
+    STATIC_REQUIRE(pol::RateLimiter<zerog::ref<bucket_t>>);
+    CHECK(a.try_acquire(pol::limit_key{"alice", "http://127.0.0.1:1"}, 1).granted);
+    CHECK(b.try_acquire(pol::limit_key{"alice", "http://127.0.0.1:2"}, 1).granted);
+    CHECK(a.try_acquire(pol::limit_key{"alice", "http://127.0.0.1:3"}, 1).granted);
+    const auto refused = b.try_acquire(pol::limit_key{"alice", "http://127.0.0.1:1"}, 1);  // the burst is spent, whichever ref asks
     CHECK_FALSE(refused.granted);
     CHECK(refused.retry_after > 100s);
-    CHECK(a.try_acquire({"bob", "http://127.0.0.1:1"}, 1).granted);  // per user
+    CHECK(a.try_acquire(pol::limit_key{"bob", "http://127.0.0.1:1"}, 1).granted);  // per user
 }
 
 TEST_CASE("resilience: one user id over threads, clients, coroutines and endpoints stays under its rate (counted by the nodes)",
@@ -219,12 +220,12 @@ TEST_CASE("resilience: one user id over threads, clients, coroutines and endpoin
 // ------------------------------------------------------------------------------ breaker
 
 namespace {
-using tel_ref = pol::telemetry_ref<pol::testing::recording_telemetry>;
+using tel_ref = zerog::ref<zerog::testing::recording_telemetry>;
 using breaker_t = pol::sliding_window_breaker<tel_ref>;
-using breaker_policies = cl::policy_set<counting_transport, pol::null_signer, pol::no_retry, breaker_t, pol::no_limit, pol::no_persistence>;
+using breaker_policies = cl::policy_set<counting_transport, zerog::crypto::null_signer, pol::no_retry, breaker_t, pol::no_limit, pol::no_persistence>;
 
 /// The "to" states of the breaker's state-change logs for `endpoint`, in order.
-std::vector<std::string> transitions(const pol::testing::recording_telemetry& tel, const std::string& endpoint) {
+std::vector<std::string> transitions(const zerog::testing::recording_telemetry& tel, const std::string& endpoint) {
     std::vector<std::string> out;
     const std::string key = "breaker.state_change endpoint=" + endpoint + " ";
     for (const auto& l : tel.lines()) {
@@ -243,7 +244,7 @@ TEST_CASE("resilience: a down node opens its breaker, is refused without network
     auto nodes = nodes_with(d.path, 2, file);
     const std::string a_url = nodes[0]->url(), b_url = nodes[1]->url();
     const std::string A = zerog::redact_endpoint(a_url), B = zerog::redact_endpoint(b_url);
-    pol::testing::recording_telemetry tel;
+    zerog::testing::recording_telemetry tel;
     const auto open_for = 2500ms;
     auto make = [&] {
         return breaker_policies{.breaker = breaker_t(pol::breaker_config{.window_size = 4,
@@ -342,7 +343,7 @@ TEST_CASE("resilience: a down node opens its breaker, is refused without network
 // ------------------------------------------------------------------------------ retries
 
 namespace {
-using retry_policies = cl::policy_set<counting_transport, pol::null_signer, pol::backoff_retry>;
+using retry_policies = cl::policy_set<counting_transport, zerog::crypto::null_signer, pol::backoff_retry>;
 
 constexpr unsigned max_attempts = 3;
 constexpr auto max_elapsed = 600ms;
@@ -356,7 +357,7 @@ asio::awaitable<zerog::result<void>> node_op(retry_policies& p, std::string url,
                                              const test_file& f2, clock_type::time_point deadline) {
     const std::string ep = zerog::redact_endpoint(url);
     zerog::net::jsonrpc_client<counting_transport> rpc(p.transport, url);
-    pol::request_options ro = dv::local_request(per_attempt);
+    zerog::net::request_options ro = dv::local_request(per_attempt);
     ro.deadline = deadline;
     std::string method;
     json::array params;
@@ -379,7 +380,7 @@ asio::awaitable<zerog::result<void>> node_op(retry_policies& p, std::string url,
     }
     const cl::call_context ctx{method, ep, "", deadline};
     auto op = [&]() -> asio::awaitable<zerog::result<void>> {
-        auto v = co_await rpc.call(method, params, ro);
+        auto v = co_await rpc.call_async(method, params, ro);
         if (!v) {
             const std::string m = v.error().message();
             if (m.find("too many data writing") != std::string::npos) co_return zerog::fail(errc::server_busy, "node busy: " + m);

@@ -12,7 +12,7 @@
 
 namespace zerog::storage_test {
 
-/// byte[i] = (i*31 + 7) mod 256 (vectors/README.md).
+/// byte[i] = (i*31 + 7) mod 256 (tests/vectors/README.md).
 inline bytes formula_data(std::uint64_t size) {
     bytes b(static_cast<std::size_t>(size));
     for (std::size_t i = 0; i < b.size(); ++i) b[i] = static_cast<byte>((i * 31 + 7) & 0xff);

@@ -1,4 +1,4 @@
-// Client-side encryption (§9.7) and fragments (§9.6). SDK interop is in sdk_crosscheck.mjs.
+// Client-side encryption (storage.md §9.7) and fragments (§9.6). SDK interop is in sdk_crosscheck.mjs.
 #include "storage_test_util.hpp"
 
 #include <zerog/crypto/secp256k1_context.hpp>

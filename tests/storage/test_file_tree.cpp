@@ -97,7 +97,7 @@ TEST_CASE("100 MiB formula file root (vectors/README) on 2 threads, without keep
 
 namespace {
 // Independent reference: hash every padded chunk, then the level-by-level tree per segment and
-// over segments. Slow but obviously §3.
+// over segments. Slow but obviously docs/protocol/storage.md §3.
 hash256 reference_root(const bytes& data) {
     const auto l = *file_layout::of(data.size());
     bytes padded(data);

@@ -1,6 +1,6 @@
 // Segment proofs: every storage.json proof (segment 0, last data segment, padding segment) is
 // rebuilt byte for byte and verified; every tampering of every element, flag and index is
-// rejected with errc::proof_invalid; upload lengths and download trimming (§5.4).
+// rejected with errc::proof_invalid; upload lengths and download trimming (docs/protocol/storage.md §5.4).
 #include "storage_test_util.hpp"
 
 #include <zerog/storage/segment_proof.hpp>

@@ -1,4 +1,4 @@
-// Helpers shared by the test programs: locating the shared vectors and fixtures, reading JSON,
+// Helpers shared by the test programs: locating the test vectors (tests/vectors) and fixtures, reading JSON,
 // running a command (the CLI tests).
 #pragma once
 
@@ -23,7 +23,7 @@ inline std::string env_dir(const char* var, const char* fallback) {
     if (const char* v = std::getenv(var); v && *v) return v;
     return fallback;
 }
-inline std::string vectors_dir() { return env_dir("ZEROG_VECTORS_DIR", "../shared/vectors"); }
+inline std::string vectors_dir() { return env_dir("ZEROG_VECTORS_DIR", "tests/vectors"); }
 inline std::string fixtures_dir() { return env_dir("ZEROG_FIXTURES_DIR", "tools/fixtures"); }
 inline std::string build_dir() { return env_dir("ZEROG_BUILD_DIR", "build"); }
 
@@ -35,7 +35,7 @@ inline std::string read_file(const std::string& path) {
     return ss.str();
 }
 
-/// Parsed ../shared/vectors/<name>.
+/// Parsed tests/vectors/<name>.
 inline const boost::json::value& vectors(const std::string& name) {
     static std::map<std::string, boost::json::value> cache;
     auto it = cache.find(name);

@@ -3,16 +3,12 @@
 // estimated prompt/completion tokens and fee from the provider's service prices on chain and
 // sends nothing to the provider (no key needed).
 //
-// The key comes from ZG_PRIVATE_KEY / ZG_KEYSTORE (config/secrets.hpp); on the devnet profile it
-// defaults to devnet.json's faucetKey (a public anvil key) when neither is set. Neither the key
-// nor a session token is ever printed. Amounts are 0G decimals parsed exactly ("2.5" = 2.5·10^18
-// neuron). All Beast instantiation of the compute client in the CLI lives in this TU.
-#include "cli.hpp"
-
-#include <zerog/client/compute_client.hpp>
-#include <zerog/config/load.hpp>
-#include <zerog/config/secrets.hpp>
-#include <zerog/crypto/secure_memory.hpp>
+// Clients come from compute_session.hpp: `compute setup` and `infer` sign (a key from
+// ZG_PRIVATE_KEY / ZG_KEYSTORE, or on the devnet profile its public faucet key); `compute services`
+// and `infer --estimate` use the read-only compute_reader and need no key on any profile. Neither
+// the key nor a session token is ever printed. Amounts are 0G decimals parsed exactly ("2.5" =
+// 2.5·10^18 neuron).
+#include "compute_session.hpp"
 
 #include <cstdio>
 #include <string>
@@ -21,52 +17,6 @@
 namespace {
 
 using namespace zerog;
-
-struct loaded {
-    config::configuration cfg;
-    std::unique_ptr<zerog::compute_client> client;
-};
-
-/// Configuration + signer + client. Errors are reported by the caller.
-result<loaded> open_client(const cli::args& a, bool need_key) {
-    config::load_options opt;
-    opt.env = config::environment::from_process();
-    if (auto p = a.get("profile")) {
-        ZEROG_TRY(auto n, config::parse_network(*p));
-        opt.explicit_values.profile = config::setting<config::network>{n, config::value_source::cli()};
-    }
-    ZEROG_TRY(auto cfg, config::load(opt));
-    ZEROG_TRY(auto key, config::load_signing_key(opt.env, cfg.profile.value));
-    std::optional<crypto::private_key> pk;
-    if (key) {
-        pk.emplace(std::move(key->key));
-    } else if (cfg.profile.value == config::network::devnet && cfg.devnet_faucet_key) {
-        ZEROG_TRY(auto copy, crypto::private_key::from_bytes(cfg.devnet_faucet_key->unsafe_bytes()));
-        pk.emplace(std::move(copy));
-    } else if (need_key) {
-        return fail(errc::not_found, "no signing key: set ZG_PRIVATE_KEY or ZG_KEYSTORE");
-    }
-    if (!pk) {  // read-only use without a key: a throwaway key that never signs anything sent
-        crypto::wiped_array<32> seed;
-        for (;;) {
-            crypto::random_bytes(std::span<byte>(seed.data(), 32));
-            if (auto k = crypto::private_key::from_bytes(byte_span(seed.data(), 32))) { pk.emplace(std::move(*k)); break; }
-        }
-    }
-    client::compute_client_options o;
-    if (cfg.rpc_urls.value.empty()) return fail(errc::invalid_argument, "no RPC URL configured");
-    o.rpc_url = cfg.rpc_urls.value.front();
-    o.rpc_fallback_urls.assign(cfg.rpc_urls.value.begin() + 1, cfg.rpc_urls.value.end());
-    o.chain_id = cfg.chain_id.value;
-    ZEROG_TRY(o.ledger, crypto::address::parse(cfg.contracts.ledger.value));
-    ZEROG_TRY(o.inference, crypto::address::parse(cfg.contracts.inference.value));
-    o.rpc_timeout = cfg.timeouts.rpc.value;
-    o.inference_timeout = cfg.timeouts.inference.value;
-    o.tx_timeout = cfg.timeouts.finality.value;
-    auto make = [&pk] { return client::compute_policies{.signer = crypto::secp256k1_signer(std::move(*pk))}; };
-    loaded out{std::move(cfg), std::make_unique<zerog::compute_client>(make, std::move(o))};
-    return out;
-}
 
 int print_error(std::string_view cmd, bool as_json, const zerog::error& e) {
     if (!as_json) return cli::report(cmd, e);
@@ -94,7 +44,7 @@ int setup(const std::vector<std::string>& raw) {
         if (!v) return cli::usage_error(cmd, "--per-provider: " + v.error().detail());
         per = *v;
     }
-    auto c = open_client(a, true);
+    auto c = cli::open_compute_client(a.get("profile"), config::environment::from_process());
     if (!c) return print_error(cmd, a.has("json"), c.error());
     std::vector<crypto::address> providers;
     if (auto p = a.get("provider")) {
@@ -106,7 +56,7 @@ int setup(const std::vector<std::string>& raw) {
             if (auto addr = crypto::address::parse(e.address)) providers.push_back(*addr);
         if (providers.empty()) return cli::usage_error(cmd, "no --provider given and none configured");
     }
-    auto rep = c->client->setup_sync(*deposit, providers, per);
+    auto rep = c->client->setup(*deposit, providers, per);
     if (!rep) return print_error(cmd, a.has("json"), rep.error());
     if (a.has("json")) {
         boost::json::array steps, txs;
@@ -126,9 +76,9 @@ int services(const std::vector<std::string>& raw) {
     cli::args a(raw, {"json"});
     if (!a.errors().empty()) return cli::usage_error(cmd, a.errors().front());
     if (auto u = a.unknown({"profile", "json", "model"}); !u.empty()) return cli::usage_error(cmd, "unknown option " + u.front());
-    auto c = open_client(a, false);
+    auto c = cli::open_compute_reader(a.get("profile"), config::environment::from_process());
     if (!c) return print_error(cmd, a.has("json"), c.error());
-    auto all = c->client->services_sync();
+    auto all = c->client->services();
     if (!all) return print_error(cmd, a.has("json"), all.error());
     const std::string model = a.get("model").value_or("");
     boost::json::array out;
@@ -147,21 +97,21 @@ int services(const std::vector<std::string>& raw) {
 /// `infer --estimate`: tokens and fee from the service's prices on chain; nothing reaches the provider.
 int estimate(const cli::args& a, client::chat_request req, bool as_json) {
     constexpr const char* cmd = "infer";
-    auto c = open_client(a, false);
+    auto c = cli::open_compute_reader(a.get("profile"), config::environment::from_process());
     if (!c) return print_error(cmd, as_json, c.error());
     result<client::chat_estimate> e = fail(errc::internal, "no estimate ran");
     if (auto p = a.get("provider")) {
         auto addr = crypto::address::parse(*p);
         if (!addr) return cli::usage_error(cmd, "--provider: " + addr.error().message());
-        e = c->client->estimate_sync(std::move(req), client::provider_target{*addr, {}});
+        e = c->client->estimate(std::move(req), client::provider_target{*addr, {}});
     } else if (auto m = a.get("model")) {
-        e = c->client->estimate_model_sync(std::move(req), *m);
+        e = c->client->estimate_model(std::move(req), *m);
     } else {
         std::optional<client::provider_target> first;
         for (const auto& pe : c->cfg.providers.value)
             if (auto addr = crypto::address::parse(pe.address); addr && !first) first = client::provider_target{*addr, pe.url};
         if (!first) return cli::usage_error(cmd, "give --provider or --model (no providers configured)");
-        e = c->client->estimate_sync(std::move(req), std::move(*first));
+        e = c->client->estimate(std::move(req), std::move(*first));
     }
     if (!e) return print_error(cmd, as_json, e.error());
     if (as_json) {
@@ -203,7 +153,7 @@ int infer(const std::vector<std::string>& raw) {
         std::fwrite(d.data(), 1, d.size(), stdout);
         std::fflush(stdout);
     };
-    auto c = open_client(a, true);
+    auto c = cli::open_compute_client(a.get("profile"), config::environment::from_process());
     if (!c) return print_error(cmd, as_json, c.error());
     result<client::chat_result> r = fail(errc::internal, "no inference ran");
     if (auto p = a.get("provider")) {
@@ -211,16 +161,16 @@ int infer(const std::vector<std::string>& raw) {
         if (!addr) return cli::usage_error(cmd, "--provider: " + addr.error().message());
         std::vector<client::provider_target> t;
         t.push_back(client::provider_target{*addr, {}});
-        r = c->client->chat_sync(std::move(req), std::move(t));
+        r = c->client->chat(std::move(req), std::move(t));
     } else if (auto m = a.get("model")) {
-        r = c->client->chat_model_sync(std::move(req), *m);
+        r = c->client->chat_model(std::move(req), *m);
     } else {
         // Configured providers in failover order (their URLs override the chain's when set).
         std::vector<client::provider_target> t;
         for (const auto& e : c->cfg.providers.value)
             if (auto addr = crypto::address::parse(e.address)) t.push_back(client::provider_target{*addr, e.url});
         if (t.empty()) return cli::usage_error(cmd, "give --provider or --model (no providers configured)");
-        r = c->client->chat_sync(std::move(req), std::move(t));
+        r = c->client->chat(std::move(req), std::move(t));
     }
     if (!r) return print_error(cmd, as_json, r.error());
     if (as_json) {

@@ -4,7 +4,7 @@
 // 2 on a usage error.
 //
 // `zerog config check [--profile P] [--config FILE] [--timeout-ms N] [--json]`: run the network
-// start-up checks (include/zerog/config/startup_check.hpp: eth_chainId, genesis hash, every node's
+// start-up checks (include/zerog/client/startup_check.hpp: eth_chainId, genesis hash, every node's
 // networkIdentity, the indexer, contract code, providers) and print each with ok/FAIL, its latency
 // and, on failure, what was expected and what came back from which (redacted) endpoint. Exit 0
 // only when every check passed; 1 when one failed or the configuration does not load; 2 on usage.
@@ -12,7 +12,7 @@
 #include "cli.hpp"
 
 #include <zerog/config/config.hpp>
-#include <zerog/config/startup_check.hpp>
+#include <zerog/client/startup_check.hpp>
 #include <zerog/net/http_transport.hpp>
 #include <zerog/net/sync.hpp>
 
@@ -22,6 +22,7 @@ namespace {
 
 int config_show(const std::vector<std::string>& raw) {
     using namespace zerog::config;
+    using namespace zerog::client;
     const zerog::cli::args a(raw, {"json"});
     if (!a.errors().empty()) return zerog::cli::usage_error("config show", a.errors().front());
     if (auto u = a.unknown({"profile", "json", "config"}); !u.empty())
@@ -48,6 +49,7 @@ int config_show(const std::vector<std::string>& raw) {
 
 int config_check(const std::vector<std::string>& raw) {
     using namespace zerog::config;
+    using namespace zerog::client;
     constexpr const char* cmd = "config check";
     const zerog::cli::args a(raw, {"json"});
     if (!a.errors().empty()) return zerog::cli::usage_error(cmd, a.errors().front());

@@ -66,7 +66,7 @@ int demo(const std::vector<std::string>& raw) {
 
     // 1. sample file: byte[i] = (i*31 + 7) mod 256, 4 MiB + 123 bytes (a padded, multi-node file)
     temp_dir dir;
-    const std::uint64_t size = 4194427;  // in ../shared/vectors/storage.json
+    const std::uint64_t size = 4194427;  // in tests/vectors/storage.json
     const fs::path file = dir.path / "sample.bin";
     {
         std::vector<char> buf(size);
@@ -102,14 +102,10 @@ int demo(const std::vector<std::string>& raw) {
     std::printf("\n         fee sectors %llu; hashed in %.1f ms (%.0f MiB/s, one thread)\n",
                 static_cast<unsigned long long>(tree1->fee_sectors), ms, size / 1048576.0 / (ms / 1000.0));
 
-    // 3. signature round trip with a generated key (never printed)
-    crypto::wiped_array<32> seed;
-    crypto::private_key key = [&] {
-        for (;;) {  // a random 32-byte string is a valid scalar with probability 1 - 2^-128
-            crypto::random_bytes(std::span<byte>(seed.data(), 32));
-            if (auto k = crypto::private_key::from_bytes(byte_span(seed.data(), 32))) return std::move(*k);
-        }
-    }();
+    // 3. signature round trip with a freshly generated demo key (never printed, never stored)
+    auto generated = crypto::private_key::generate();
+    if (!generated) return zerog::cli::report("demo", generated.error());
+    crypto::private_key key = std::move(*generated);
     auto key2 = crypto::private_key::from_bytes(key.unsafe_bytes());
     if (!key2) return zerog::cli::report("demo", key2.error());
     crypto::secp256k1_signer fast(std::move(key));

@@ -213,7 +213,7 @@ ZEROG_COMMAND(reg_devnet_up, "devnet up",
 ZEROG_COMMAND(reg_devnet_down, "devnet down", "devnet down [--dir D]", down);
 ZEROG_COMMAND(reg_devnet_status, "devnet status", "devnet status [--dir D]", status);
 ZEROG_COMMAND(reg_devnet_fault, "devnet fault",
-              "devnet fault [--dir D] (--node I --mode none|down|error|busy|slow|corrupt|stale | --provider I --mode "
+              "devnet fault [--dir D] (--node I --mode none|down|error|flaky|busy|slow|corrupt|stale | --provider I --mode "
               "none|down|error|slow|bad-signature) [--count N] [--ms N]",
               fault);
 ZEROG_COMMAND(reg_devnet_serve, "devnet serve", "devnet serve --dir D --role node|indexer|provider --index I   (internal)", serve);

@@ -16,12 +16,9 @@
 // account already has one. Temp files are removed at exit. Amounts print in 0G (exact decimals).
 //
 // This TU instantiates both the storage and the compute client (compile time: like cmd_storage).
-#include "cli.hpp"
+#include "compute_session.hpp"
+#include "storage_session.hpp"
 
-#include <zerog/client/compute_client.hpp>
-#include <zerog/client/storage_client.hpp>
-#include <zerog/config/load.hpp>
-#include <zerog/config/secrets.hpp>
 #include <zerog/core/amount.hpp>
 #include <zerog/crypto/secure_memory.hpp>
 #include <zerog/net/jsonrpc.hpp>
@@ -75,9 +72,9 @@ result<uint256> balance_of(const std::string& rpc_url, const crypto::address& wh
     boost::json::array params;
     params.emplace_back(who.to_checksum_hex());
     params.emplace_back("latest");
-    policy::request_options ro;
+    net::request_options ro;
     ro.deadline = clock_type::now() + timeout;
-    return runner.run(rpc.call_as<uint256>("eth_getBalance", std::move(params), ro));
+    return runner.run(rpc.call_as_async<uint256>("eth_getBalance", std::move(params), ro));
 }
 
 std::string zg(const uint256& v) { return format_token_amount(v) + " 0G"; }
@@ -106,31 +103,16 @@ int smoke(const std::vector<std::string>& raw) {
         return 1;
     };
 
-    // Configuration and key (two copies of the key: one per client; both wiped on destruction).
-    config::load_options lo;
-    lo.env = config::environment::from_process();
-    if (auto p = a.get("profile")) {
-        auto n = config::parse_network(*p);
-        if (!n) return cli::usage_error(cmd, "--profile: " + n.error().detail());
-        lo.explicit_values.profile = config::setting<config::network>{*n, config::value_source::cli()};
-    }
-    auto cfg = config::load(lo);
-    if (!cfg) return fatal(cfg.error());
-    if (cfg->rpc_urls.value.empty()) return fatal(zerog::error(errc::invalid_argument, "no RPC URL configured"));
-    auto loaded = config::load_signing_key(lo.env, cfg->profile.value);
-    if (!loaded) return fatal(loaded.error());
-    std::optional<crypto::private_key> key;
-    if (*loaded) key.emplace(std::move((*loaded)->key));
-    else if (cfg->profile.value == config::network::devnet && cfg->devnet_faucet_key) {
-        auto k = crypto::private_key::from_bytes(cfg->devnet_faucet_key->unsafe_bytes());
-        if (!k) return fatal(k.error());
-        key.emplace(std::move(*k));
-    }
-    if (!key) return fatal(zerog::error(errc::invalid_key, "no signing key: set ZG_PRIVATE_KEY or ZG_KEYSTORE (smoke spends real funds)"));
-    auto key2 = crypto::private_key::from_bytes(key->unsafe_bytes());
-    if (!key2) return fatal(key2.error());
-    const crypto::secp256k1_signer probe = crypto::secp256k1_signer(std::move(*key2));
-    const crypto::address me(probe.address());
+    // Both clients come from the CLI's one place (storage_session.hpp, compute_session.hpp): the
+    // same configuration, key rules and production policies as `zerog upload` and `zerog infer`.
+    const auto env = config::environment::from_process();
+    auto storage_s = cli::open_storage_client(a.get("profile"), env);
+    if (!storage_s) return fatal(storage_s.error());
+    auto compute_s = cli::open_compute_client(a.get("profile"), env);
+    if (!compute_s) return fatal(compute_s.error());
+    const config::configuration* cfg = &storage_s->cfg;
+    auto& storage = *storage_s->client;
+    const crypto::address me(storage.policies().signer.address());
 
     std::vector<step_report> steps;
     temp_dir tmp;
@@ -145,16 +127,12 @@ int smoke(const std::vector<std::string>& raw) {
     }
 
     // Storage: upload, download + compare, verify.
-    auto key_storage = crypto::private_key::from_bytes(key->unsafe_bytes());
-    if (!key_storage) return fatal(key_storage.error());
-    zerog::storage_client storage(client::storage_client_options::from_config(*cfg), [&key_storage] {
-        return zerog::storage_policies{.transport = net::http_transport{}, .signer = crypto::secp256k1_signer(std::move(*key_storage))};
-    });
     const std::string rpc0 = cfg->rpc_urls.value.front();
     const auto before = balance_of(rpc0, me, cfg->timeouts.rpc.value);
     std::optional<hash256> root;
     {
-        step_report s{"upload"};
+        step_report s;
+        s.name = "upload";
         const auto t0 = clock_type::now();
         auto up = storage.upload(in.string());
         s.latency_ms = ms_since(t0);
@@ -173,7 +151,8 @@ int smoke(const std::vector<std::string>& raw) {
         steps.push_back(std::move(s));
     }
     if (root) {
-        step_report s{"download"};
+        step_report s;
+        s.name = "download";
         const auto t0 = clock_type::now();
         auto down = storage.download(*root, out.string());
         s.latency_ms = ms_since(t0);
@@ -191,7 +170,8 @@ int smoke(const std::vector<std::string>& raw) {
         steps.push_back(std::move(s));
     }
     if (root) {
-        step_report s{"verify"};
+        step_report s;
+        s.name = "verify";
         const auto t0 = clock_type::now();
         auto v = storage.verify(*root);
         s.latency_ms = ms_since(t0);
@@ -207,25 +187,16 @@ int smoke(const std::vector<std::string>& raw) {
 
     // Compute: one verified inference with the cheapest usable provider.
     {
-        step_report s{"inference"};
+        step_report s;
+        s.name = "inference";
         const auto t0 = clock_type::now();
         auto run_inference = [&]() -> result<client::chat_result> {
-            client::compute_client_options o;
-            o.rpc_url = rpc0;
-            o.chain_id = cfg->chain_id.value;
-            ZEROG_TRY(o.ledger, crypto::address::parse(cfg->contracts.ledger.value));
-            ZEROG_TRY(o.inference, crypto::address::parse(cfg->contracts.inference.value));
-            o.rpc_timeout = cfg->timeouts.rpc.value;
-            o.inference_timeout = cfg->timeouts.inference.value;
-            o.tx_timeout = cfg->timeouts.finality.value;
-            ZEROG_TRY(auto k, crypto::private_key::from_bytes(key->unsafe_bytes()));
-            auto make = [&k] { return client::compute_policies{.signer = crypto::secp256k1_signer(std::move(k))}; };
-            zerog::compute_client c(make, std::move(o));
+            auto& c = *compute_s->client;
             std::string model = a.get("model").value_or("");
             if (model.empty())
                 for (const auto& e : cfg->providers.value)
                     if (!e.model.empty()) { model = e.model; break; }
-            ZEROG_TRY(auto all, c.services_sync());
+            ZEROG_TRY(auto all, c.services());
             const client::compute_service* best = nullptr;
             for (const auto& sv : all) {
                 if (!sv.usable() || (!model.empty() && sv.model != model)) continue;
@@ -241,7 +212,7 @@ int smoke(const std::vector<std::string>& raw) {
             req.max_tokens = 16;
             std::vector<client::provider_target> t;
             t.push_back(client::provider_target{best->provider, url});
-            return c.chat_sync(std::move(req), std::move(t));
+            return c.chat(std::move(req), std::move(t));
         };
         auto r = run_inference();
         s.latency_ms = ms_since(t0);

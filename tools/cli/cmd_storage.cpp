@@ -11,63 +11,17 @@
 //       A network/deadline failure leaves PATH.zerog-part (+ .json sidecar); running the same
 //       command again resumes from it (rule: include/zerog/client/storage_download.hpp).
 //   verify ROOT [--profile P] [--json]
-// The key comes from ZG_PRIVATE_KEY / ZG_KEYSTORE (config/secrets.hpp); on the devnet profile it
-// defaults to devnet.json's faucetKey (a public anvil key) when neither is set; elsewhere a
-// missing key is an error. A progress bar goes to stderr when it is a TTY and --json is off.
-//
-// This is the CLI's only TU that instantiates the storage client (Beast-heavy: compile time).
-#include "cli.hpp"
-
-#include <zerog/client/storage_client.hpp>
-#include <zerog/config/load.hpp>
-#include <zerog/config/secrets.hpp>
+// Clients come from storage_session.hpp: `upload` signs (a key from ZG_PRIVATE_KEY / ZG_KEYSTORE,
+// or on the devnet profile its public faucet key); `upload --estimate`, `download` and `verify`
+// use the read-only storage_reader and need no key on any profile. A progress bar goes to stderr
+// when it is a TTY and --json is off; logs (--log-level / ZEROG_LOG_LEVEL) go to stderr as JSON lines.
+#include "storage_session.hpp"
 
 #include <unistd.h>
 
 #include <cstdio>
 
 namespace zerog::cli {
-
-/// A storage client built from the layered configuration (profile, env, devnet.json) and a key.
-struct storage_session {
-    config::configuration cfg;
-    std::unique_ptr<zerog::storage_client> client;
-};
-
-/// Load the configuration for `profile` (nullopt: the usual precedence) and build a client.
-/// `need_key`: uploads sign; downloads do not.
-inline result<storage_session> open_storage(std::optional<std::string> profile, bool need_key, config::environment env) {
-    config::load_options lo;
-    lo.env = env;
-    if (profile) {
-        ZEROG_TRY(const config::network n, config::parse_network(*profile));
-        lo.explicit_values.profile = config::setting<config::network>{n, config::value_source::cli()};
-    }
-    ZEROG_TRY(config::configuration cfg, config::load(lo));
-    crypto::private_key key = [] {
-        // A placeholder key is never used to sign: `need_key` guards every signing path.
-        return *crypto::private_key::from_hex("0x0000000000000000000000000000000000000000000000000000000000000001");
-    }();
-    bool have_key = false;
-    ZEROG_TRY(auto loaded, config::load_signing_key(env, cfg.profile.value));
-    if (loaded) {
-        key = std::move(loaded->key);
-        have_key = true;
-    } else if (cfg.profile.value == config::network::devnet && cfg.devnet_faucet_key) {
-        ZEROG_TRY(key, crypto::private_key::from_bytes(cfg.devnet_faucet_key->unsafe_bytes()));
-        have_key = true;
-    }
-    if (need_key && !have_key)
-        return zerog::error(errc::invalid_key, "no signing key: set ZG_PRIVATE_KEY or ZG_KEYSTORE (profile " +
-                                                   std::string(config::to_string(cfg.profile.value)) + ")");
-    auto opts = client::storage_client_options::from_config(cfg);
-    storage_session s;
-    s.client = std::make_unique<zerog::storage_client>(std::move(opts), [&key] {
-        return zerog::storage_policies{.transport = net::http_transport{}, .signer = crypto::secp256k1_signer(std::move(key))};
-    });
-    s.cfg = std::move(cfg);
-    return s;
-}
 
 /// A one-line progress bar on stderr (only on a TTY).
 inline client::progress_fn progress_bar(bool enabled) {
@@ -111,7 +65,7 @@ result<std::string> demo_storage_roundtrip(const std::string& devnet_dir, const 
     vars.erase("ZG_KEYSTORE");
     vars.erase("ZEROG_CONFIG");
     vars.erase("ZEROG_PROFILE");
-    ZEROG_TRY(auto s, open_storage(std::string("devnet"), true, config::environment(std::move(vars))));
+    ZEROG_TRY(auto s, open_storage_client(std::string("devnet"), config::environment(std::move(vars))));
     ZEROG_TRY(const auto up, s.client->upload(in));
     ZEROG_TRY(const auto down, s.client->download(up.root, out));
     ZEROG_TRY(const auto ver, s.client->verify(up.root));
@@ -127,7 +81,7 @@ using namespace zerog;
 
 /// `upload --estimate FILE`: the fee an upload would pay now; nothing is signed or sent.
 int estimate_upload(const cli::args& a, bool js) {
-    auto s = cli::open_storage(a.get("profile"), false, config::environment::from_process());
+    auto s = cli::open_storage_reader(a.get("profile"), config::environment::from_process());
     if (!s) return cli::json_error("upload", s.error(), js);
     s->client->on_progress(cli::progress_bar(!js));
     auto e = s->client->estimate(a.positional().front());
@@ -175,7 +129,7 @@ int upload_cmd(const std::vector<std::string>& raw) {
             return cli::usage_error("upload", "--replicas must be 1.." + std::to_string(config::defaults::replicas_cap));
         }
     }
-    auto s = cli::open_storage(a.get("profile"), true, config::environment::from_process());
+    auto s = cli::open_storage_client(a.get("profile"), config::environment::from_process());
     if (!s) return cli::json_error("upload", s.error(), js);
     s->client->on_progress(cli::progress_bar(!js));
     auto r = s->client->upload(a.positional().front(), uo);
@@ -197,7 +151,7 @@ int download_cmd(const std::vector<std::string>& raw) {
     const bool js = a.has("json");
     auto root = from_hex_fixed<32>(a.positional().front());
     if (!root) return cli::usage_error("download", "ROOT must be a 0x-prefixed 32-byte hex hash");
-    auto s = cli::open_storage(a.get("profile"), false, config::environment::from_process());
+    auto s = cli::open_storage_reader(a.get("profile"), config::environment::from_process());
     if (!s) return cli::json_error("download", s.error(), js);
     s->client->on_progress(cli::progress_bar(!js));
     client::download_options dopt;
@@ -226,7 +180,7 @@ int verify_cmd(const std::vector<std::string>& raw) {
     const bool js = a.has("json");
     auto root = from_hex_fixed<32>(a.positional().front());
     if (!root) return cli::usage_error("verify", "ROOT must be a 0x-prefixed 32-byte hex hash");
-    auto s = cli::open_storage(a.get("profile"), false, config::environment::from_process());
+    auto s = cli::open_storage_reader(a.get("profile"), config::environment::from_process());
     if (!s) return cli::json_error("verify", s.error(), js);
     auto r = s->client->verify(*root);
     if (!r) return cli::json_error("verify", r.error(), js);

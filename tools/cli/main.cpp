@@ -1,5 +1,6 @@
 // zerog: command-line interface to the zerog library. See `zerog help`.
 #include "cli.hpp"
+#include "session.hpp"
 
 #include <cstdio>
 #include <string>
@@ -8,9 +9,31 @@
 int main(int argc, char** argv) {
     using namespace zerog::cli;
     std::vector<std::string> a(argv + 1, argv + argc);
+    // Global option, valid with every command: --log-level LEVEL (or --log-level=LEVEL). The
+    // clients log JSON lines to stderr at this level; without it ZEROG_LOG_LEVEL decides (warn).
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        std::string v;
+        std::size_t n = 0;
+        if (a[i] == "--log-level") {
+            if (i + 1 >= a.size()) { std::fprintf(stderr, "zerog: --log-level needs a value (trace|debug|info|warn|error|off)\n"); return 2; }
+            v = a[i + 1];
+            n = 2;
+        } else if (a[i].rfind("--log-level=", 0) == 0) {
+            v = a[i].substr(12);
+            n = 1;
+        } else {
+            continue;
+        }
+        auto level = zerog::policy::parse_log_level(v);
+        if (!level) { std::fprintf(stderr, "zerog: --log-level must be trace|debug|info|warn|error|off\n"); return 2; }
+        log_level_option() = *level;
+        a.erase(a.begin() + static_cast<std::ptrdiff_t>(i), a.begin() + static_cast<std::ptrdiff_t>(i + n));
+        --i;
+    }
     if (a.empty() || a[0] == "help" || a[0] == "--help" || a[0] == "-h") {
         std::printf("zerog: 0G Storage and 0G Compute from the command line\n\ncommands:\n");
         for (auto& [name, c] : registry()) std::printf("  zerog %s\n", c.usage.c_str());
+        std::printf("\nglobal options:\n  --log-level trace|debug|info|warn|error|off   JSON-lines logs on stderr (default: ZEROG_LOG_LEVEL, else warn)\n");
         return a.empty() ? 2 : 0;
     }
     // Longest match first: "devnet up" before "devnet".

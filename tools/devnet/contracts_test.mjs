@@ -3,14 +3,14 @@
 // Tests the devnet dev contracts (tools/devnet/contracts) on a private anvil.
 //
 // Starts anvil on a free 127.0.0.1 port (chain id 16602, hardfork cancun), deploys with ethers and
-// exercises every rule: both Flow submit ABIs, the Submit event, flow placement (§6.4), submissions
+// exercises every rule: both Flow submit ABIs, the Submit event, flow placement (storage.md §6.4), submissions
 // built by the official TS SDK, the validity rule, fees; LedgerManager/InferenceServing through the
-// *real* 0.9.0 ABIs (vectors/compute-abis-0.9.0.json): ledger lifecycle, sub-accounts, refunds with
+// *real* 0.9.0 ABIs (tests/vectors/compute-abis-0.9.0.json): ledger lifecycle, sub-accounts, refunds with
 // lock time, services, TEE acknowledgements, token revocation, TEE settlement.
 // Compiles the contracts first when build/contracts.json is missing or older than a source.
 // Last line of output: "N passed, N failed"; exit status 1 on any failure.
 //
-// Env: ZEROG_FIXTURES_DIR (npm fixtures), ZEROG_VECTORS_DIR (shared vectors).
+// Env: ZEROG_FIXTURES_DIR (npm fixtures), ZEROG_VECTORS_DIR (tests/vectors).
 import { createRequire } from 'module';
 import { spawn } from 'child_process';
 import { existsSync, readFileSync, readdirSync, statSync } from 'fs';
@@ -20,7 +20,7 @@ import { compile, CONTRACTS_DIR, DEFAULT_OUT, fixturesDir } from './compile.mjs'
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const FIXTURES = fixturesDir();
-const VECTORS = process.env.ZEROG_VECTORS_DIR || resolve(HERE, '..', '..', '..', 'shared', 'vectors');
+const VECTORS = process.env.ZEROG_VECTORS_DIR || resolve(HERE, '..', '..', 'tests', 'vectors');
 const require = createRequire(join(FIXTURES, 'package.json'));
 const { ethers } = require('ethers');
 const sdk = require('@0gfoundation/0g-ts-sdk');
@@ -166,7 +166,7 @@ async function sdkSubmission(size, submitter) {
 const sectorsOf = (nodes) => nodes.reduce((a, n) => a + (1n << BigInt(n.height)), 0n);
 const identityOf = (nodes) => ethers.keccak256(ethers.concat(nodes.map((n) => n.root)));
 
-// Independent model of FlowTreeLib.pad + insertNode (spec §6.4).
+// Independent model of FlowTreeLib.pad + insertNode (docs/protocol/storage.md §6.4).
 const flowModel = {
   len: 1n,
   nextAlign(l, e) {

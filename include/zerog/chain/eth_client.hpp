@@ -1,12 +1,12 @@
 // chain::eth_client: the Ethereum JSON-RPC methods zerog needs, typed and strictly parsed, over any
-// policy::Transport (through net::jsonrpc_client).
+// net::Transport (through net::jsonrpc_client).
 //
 //   chain_id, block_number, get_balance, get_transaction_count (default "pending"), gas_price,
 //   max_priority_fee_per_gas, fee_history, get_block_header, estimate_gas, call,
 //   send_raw_transaction, get_transaction_receipt, get_logs, get_code.
 //
-// One code path: every method is a coroutine (`asio::awaitable<result<T>>`); `blocking_eth_client`
-// runs the same coroutines to completion for blocking callers (net/sync.hpp).
+// One code path: every method is a coroutine, `name_async(...)` (`asio::awaitable<result<T>>`); the
+// blocking `name(...)` runs the same coroutine to completion (net/sync.hpp).
 //
 // Results are parsed strictly (chain/detail/eth_json.hpp): a malformed field is
 // errc::malformed_response "field \"logs[0].topics[1]\": …" in a frame "decoding the result of
@@ -69,7 +69,7 @@ inline zerog::error map_node_error(const net::rpc_error_object& e,
     std::string m = e.message;
     std::transform(m.begin(), m.end(), m.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     auto has = [&m](std::string_view s) { return m.find(s) != std::string::npos; };
-    const std::string words = "node says: " + policy::body_snippet(e.message, 300) + " (code " + std::to_string(e.code) + ")";
+    const std::string words = "node says: " + net::body_snippet(e.message, 300) + " (code " + std::to_string(e.code) + ")";
     if (e.code == 3 || has("execution reverted") || has("revert")) {
         if (auto data = revert_data_of(e)) {
             auto reason = codec::abi::decode_revert(*data, registry);
@@ -91,10 +91,10 @@ inline zerog::error map_node_error(const net::rpc_error_object& e,
 }
 
 /// Typed Ethereum JSON-RPC client over Transport `T`. See the file comment.
-template <policy::Transport T>
+template <net::Transport T>
 class eth_client {
 public:
-    using opt_request = std::optional<policy::request_options>;
+    using opt_request = std::optional<net::request_options>;
 
     eth_client(T transport, std::string url, net::jsonrpc_options opts = {})
         : rpc_(std::move(transport), std::move(url), std::move(opts)) {}
@@ -113,28 +113,28 @@ public:
 
     /// The client's request options with an absolute deadline (per-call bound for long operations).
     /// (Not const only because jsonrpc_client::options() has no const overload.)
-    policy::request_options options_until(policy::steady_time deadline) {
-        policy::request_options o = rpc_.options().request;
+    net::request_options options_until(zerog::steady_time deadline) {
+        net::request_options o = rpc_.options().request;
         if (!o.deadline || deadline < *o.deadline) o.deadline = deadline;
         return o;
     }
 
     /// eth_chainId.
-    asio::awaitable<result<std::uint64_t>> chain_id(opt_request req = std::nullopt) {
+    asio::awaitable<result<std::uint64_t>> chain_id_async(opt_request req = std::nullopt) {
         auto v = co_await invoke("eth_chainId", json::array(), std::move(req), frame_ids());
         if (!v) co_return std::move(v).error();
         co_return decoded(detail::parse_u64(*v, "result"), "eth_chainId", frame_ids());
     }
 
     /// eth_blockNumber.
-    asio::awaitable<result<std::uint64_t>> block_number(opt_request req = std::nullopt) {
+    asio::awaitable<result<std::uint64_t>> block_number_async(opt_request req = std::nullopt) {
         auto v = co_await invoke("eth_blockNumber", json::array(), std::move(req), frame_ids());
         if (!v) co_return std::move(v).error();
         co_return decoded(detail::parse_u64(*v, "result"), "eth_blockNumber", frame_ids());
     }
 
     /// eth_getBalance (wei, exact).
-    asio::awaitable<result<uint256>> get_balance(crypto::address who, block_tag at = block_tag::latest(),
+    asio::awaitable<result<uint256>> get_balance_async(crypto::address who, block_tag at = block_tag::latest(),
                                                  opt_request req = std::nullopt) {
         json::array p;
         p.push_back(json::value(who.to_lower_hex()));
@@ -146,7 +146,7 @@ public:
     }
 
     /// eth_getTransactionCount, by default at "pending" (the next nonce to use, pool included).
-    asio::awaitable<result<std::uint64_t>> get_transaction_count(crypto::address who, block_tag at = block_tag::pending(),
+    asio::awaitable<result<std::uint64_t>> get_transaction_count_async(crypto::address who, block_tag at = block_tag::pending(),
                                                                  opt_request req = std::nullopt) {
         json::array p;
         p.push_back(json::value(who.to_lower_hex()));
@@ -158,21 +158,21 @@ public:
     }
 
     /// eth_gasPrice (legacy price suggestion, wei).
-    asio::awaitable<result<uint256>> gas_price(opt_request req = std::nullopt) {
+    asio::awaitable<result<uint256>> gas_price_async(opt_request req = std::nullopt) {
         auto v = co_await invoke("eth_gasPrice", json::array(), std::move(req), frame_ids());
         if (!v) co_return std::move(v).error();
         co_return decoded(detail::parse_quantity(*v, "result"), "eth_gasPrice", frame_ids());
     }
 
     /// eth_maxPriorityFeePerGas (EIP-1559 tip suggestion, wei).
-    asio::awaitable<result<uint256>> max_priority_fee_per_gas(opt_request req = std::nullopt) {
+    asio::awaitable<result<uint256>> max_priority_fee_per_gas_async(opt_request req = std::nullopt) {
         auto v = co_await invoke("eth_maxPriorityFeePerGas", json::array(), std::move(req), frame_ids());
         if (!v) co_return std::move(v).error();
         co_return decoded(detail::parse_quantity(*v, "result"), "eth_maxPriorityFeePerGas", frame_ids());
     }
 
     /// eth_feeHistory(blocks, newest, percentiles).
-    asio::awaitable<result<fee_history>> get_fee_history(std::uint64_t blocks, block_tag newest, std::vector<double> percentiles,
+    asio::awaitable<result<fee_history>> get_fee_history_async(std::uint64_t blocks, block_tag newest, std::vector<double> percentiles,
                                                          opt_request req = std::nullopt) {
         json::array p;
         p.push_back(json::value(uint256(blocks).to_quantity_hex()));
@@ -186,7 +186,7 @@ public:
     }
 
     /// eth_getBlockByNumber(at, false): the header fields; nullopt when the node has no such block.
-    asio::awaitable<result<std::optional<block_header>>> get_block_header(block_tag at = block_tag::latest(),
+    asio::awaitable<result<std::optional<block_header>>> get_block_header_async(block_tag at = block_tag::latest(),
                                                                          opt_request req = std::nullopt) {
         json::array p;
         p.push_back(json::value(at.to_param()));
@@ -202,7 +202,7 @@ public:
     }
 
     /// eth_estimateGas. A revert is errc::reverted with the decoded reason.
-    asio::awaitable<result<std::uint64_t>> estimate_gas(call_request c, opt_request req = std::nullopt) {
+    asio::awaitable<result<std::uint64_t>> estimate_gas_async(call_request c, opt_request req = std::nullopt) {
         json::array p;
         p.push_back(detail::call_object(c));
         frame_ids ids = call_ids(c);
@@ -212,7 +212,7 @@ public:
     }
 
     /// eth_call at `at`: the return data. A revert is errc::reverted with the decoded reason.
-    asio::awaitable<result<bytes>> call(call_request c, block_tag at = block_tag::latest(), opt_request req = std::nullopt) {
+    asio::awaitable<result<bytes>> call_async(call_request c, block_tag at = block_tag::latest(), opt_request req = std::nullopt) {
         json::array p;
         p.push_back(detail::call_object(c));
         p.push_back(json::value(at.to_param()));
@@ -224,7 +224,7 @@ public:
 
     /// eth_sendRawTransaction. The returned hash must equal keccak256(raw): a node answering
     /// another hash is errc::malformed_response.
-    asio::awaitable<result<hash256>> send_raw_transaction(bytes raw, opt_request req = std::nullopt) {
+    asio::awaitable<result<hash256>> send_raw_transaction_async(bytes raw, opt_request req = std::nullopt) {
         const hash256 expected = crypto::keccak256(raw);
         json::array p;
         p.push_back(json::value(to_hex(raw)));
@@ -243,7 +243,7 @@ public:
     }
 
     /// eth_getTransactionReceipt: nullopt while the transaction is unknown or not mined.
-    asio::awaitable<result<std::optional<receipt>>> get_transaction_receipt(hash256 tx, opt_request req = std::nullopt) {
+    asio::awaitable<result<std::optional<receipt>>> get_transaction_receipt_async(hash256 tx, opt_request req = std::nullopt) {
         json::array p;
         p.push_back(json::value(to_hex(tx)));
         frame_ids ids;
@@ -262,7 +262,7 @@ public:
     }
 
     /// eth_getLogs.
-    asio::awaitable<result<std::vector<log_entry>>> get_logs(log_filter f, opt_request req = std::nullopt) {
+    asio::awaitable<result<std::vector<log_entry>>> get_logs_async(log_filter f, opt_request req = std::nullopt) {
         json::array p;
         p.push_back(detail::filter_object(f));
         auto v = co_await invoke("eth_getLogs", std::move(p), std::move(req), frame_ids());
@@ -271,7 +271,7 @@ public:
     }
 
     /// eth_getCode (empty for an account without code).
-    asio::awaitable<result<bytes>> get_code(crypto::address who, block_tag at = block_tag::latest(), opt_request req = std::nullopt) {
+    asio::awaitable<result<bytes>> get_code_async(crypto::address who, block_tag at = block_tag::latest(), opt_request req = std::nullopt) {
         json::array p;
         p.push_back(json::value(who.to_lower_hex()));
         p.push_back(json::value(at.to_param()));
@@ -284,7 +284,35 @@ public:
     net::jsonrpc_client<T>& rpc() noexcept { return rpc_; }
     const std::string& url() const noexcept { return rpc_.url(); }
 
+
+    // Blocking forms: each runs the same coroutine to completion on a private io_context in the
+    // calling thread (net::blocking_runner, shared by copies of this client). Concurrent blocking
+    // calls are serialised; use the *_async forms for parallelism.
+    result<std::uint64_t> chain_id() { return run(chain_id_async()); }
+    result<std::uint64_t> block_number() { return run(block_number_async()); }
+    result<uint256> get_balance(crypto::address a, block_tag at = block_tag::latest()) { return run(get_balance_async(a, std::move(at))); }
+    result<std::uint64_t> get_transaction_count(crypto::address a, block_tag at = block_tag::pending()) {
+        return run(get_transaction_count_async(a, std::move(at)));
+    }
+    result<uint256> gas_price() { return run(gas_price_async()); }
+    result<uint256> max_priority_fee_per_gas() { return run(max_priority_fee_per_gas_async()); }
+    result<fee_history> get_fee_history(std::uint64_t n, block_tag newest, std::vector<double> pct) {
+        return run(get_fee_history_async(n, std::move(newest), std::move(pct)));
+    }
+    result<std::optional<block_header>> get_block_header(block_tag at = block_tag::latest()) { return run(get_block_header_async(std::move(at))); }
+    result<std::uint64_t> estimate_gas(call_request c) { return run(estimate_gas_async(std::move(c))); }
+    result<bytes> call(call_request c, block_tag at = block_tag::latest()) { return run(call_async(std::move(c), std::move(at))); }
+    result<hash256> send_raw_transaction(bytes raw) { return run(send_raw_transaction_async(std::move(raw))); }
+    result<std::optional<receipt>> get_transaction_receipt(hash256 h) { return run(get_transaction_receipt_async(h)); }
+    result<std::vector<log_entry>> get_logs(log_filter f) { return run(get_logs_async(std::move(f))); }
+    result<bytes> get_code(crypto::address a, block_tag at = block_tag::latest()) { return run(get_code_async(a, std::move(at))); }
+
 private:
+    template <class R>
+    result<R> run(asio::awaitable<result<R>> op) {
+        if (!runner_) runner_ = std::make_shared<net::blocking_runner>();
+        return runner_->run(std::move(op));
+    }
     static frame_ids address_ids(const crypto::address& a) {
         frame_ids ids;
         ids.emplace_back("address", a.to_checksum_hex());
@@ -304,7 +332,7 @@ private:
 
     // The result value, or the (mapped) error in context "method (ids) at endpoint".
     asio::awaitable<result<json::value>> invoke(std::string method, json::array params, opt_request req, frame_ids ids) {
-        auto out = co_await rpc_.call_detailed(method, json::value(std::move(params)), std::move(req));
+        auto out = co_await rpc_.call_detailed_async(method, json::value(std::move(params)), std::move(req));
         if (!out) co_return with_ids(std::move(out).error(), ids);
         if (auto* e = std::get_if<net::rpc_error_object>(&*out)) {
             auto err = with_ids(map_node_error(*e, *registry_).during(method).at(rpc_.url()), ids);
@@ -322,40 +350,7 @@ private:
 
     net::jsonrpc_client<T> rpc_;
     const codec::abi::error_registry* registry_ = &codec::abi::error_registry::builtin();
-};
-
-/// Blocking facade over eth_client: each call runs the same coroutine to completion on a private
-/// io_context in the calling thread (net::blocking_runner). Thread-safe: concurrent calls are
-/// serialised; use the async client for parallelism.
-template <policy::Transport T>
-class blocking_eth_client {
-public:
-    explicit blocking_eth_client(eth_client<T> c) : c_(std::move(c)) {}
-
-    result<std::uint64_t> chain_id() { return run_.run(c_.chain_id()); }
-    result<std::uint64_t> block_number() { return run_.run(c_.block_number()); }
-    result<uint256> get_balance(crypto::address a, block_tag at = block_tag::latest()) { return run_.run(c_.get_balance(a, std::move(at))); }
-    result<std::uint64_t> get_transaction_count(crypto::address a, block_tag at = block_tag::pending()) {
-        return run_.run(c_.get_transaction_count(a, std::move(at)));
-    }
-    result<uint256> gas_price() { return run_.run(c_.gas_price()); }
-    result<uint256> max_priority_fee_per_gas() { return run_.run(c_.max_priority_fee_per_gas()); }
-    result<fee_history> get_fee_history(std::uint64_t n, block_tag newest, std::vector<double> pct) {
-        return run_.run(c_.get_fee_history(n, std::move(newest), std::move(pct)));
-    }
-    result<std::optional<block_header>> get_block_header(block_tag at = block_tag::latest()) { return run_.run(c_.get_block_header(std::move(at))); }
-    result<std::uint64_t> estimate_gas(call_request c) { return run_.run(c_.estimate_gas(std::move(c))); }
-    result<bytes> call(call_request c, block_tag at = block_tag::latest()) { return run_.run(c_.call(std::move(c), std::move(at))); }
-    result<hash256> send_raw_transaction(bytes raw) { return run_.run(c_.send_raw_transaction(std::move(raw))); }
-    result<std::optional<receipt>> get_transaction_receipt(hash256 h) { return run_.run(c_.get_transaction_receipt(h)); }
-    result<std::vector<log_entry>> get_logs(log_filter f) { return run_.run(c_.get_logs(std::move(f))); }
-    result<bytes> get_code(crypto::address a, block_tag at = block_tag::latest()) { return run_.run(c_.get_code(a, std::move(at))); }
-
-    eth_client<T>& async() noexcept { return c_; }
-
-private:
-    eth_client<T> c_;
-    net::blocking_runner run_;
+    std::shared_ptr<net::blocking_runner> runner_;  // created by the first blocking call
 };
 
 }  // namespace zerog::chain

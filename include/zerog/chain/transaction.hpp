@@ -30,7 +30,7 @@
 #include <zerog/crypto/keccak.hpp>
 #include <zerog/crypto/recover.hpp>
 #include <zerog/crypto/signature.hpp>
-#include <zerog/policy/signer.hpp>
+#include <zerog/crypto/signer.hpp>
 
 #include <cstdint>
 #include <optional>
@@ -201,7 +201,7 @@ inline bytes encode_signed(const transaction& t, const crypto::signature& sig) {
 
 /// Validate, sign with `signer`, encode, and check that the signature recovers to
 /// `signer.address()` (a signer holding a different key than it claims fails here, not on chain).
-template <policy::Signer S>
+template <crypto::Signer S>
 result<signed_transaction> sign_transaction(const transaction& tx, const S& signer) {
     ZEROG_TRY(const hash256 digest, signing_hash(tx).during("signing a transaction"));
     ZEROG_TRY(const crypto::signature sig, signer.sign_digest(digest).during("signing a transaction"));

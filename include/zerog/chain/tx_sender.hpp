@@ -86,7 +86,7 @@ inline uint256 bumped(const uint256& x, unsigned permille) {
 }
 
 /// Sends logical transactions for the key held by `S`. See the file comment.
-template <policy::Transport T, policy::Signer S, IdempotencyStore Store = memory_idempotency_store>
+template <net::Transport T, crypto::Signer S, IdempotencyStore Store = memory_idempotency_store>
 class tx_sender {
 public:
     tx_sender(eth_client<T> client, S signer, tx_sender_options opts,
@@ -98,33 +98,33 @@ public:
     tx_sender& operator=(const tx_sender&) = delete;
 
     /// Send `req` and wait for its receipt (see the file comment).
-    asio::awaitable<result<tx_outcome>> send(tx_request req) {
+    asio::awaitable<result<tx_outcome>> send_async(tx_request req) {
         const auto deadline = std::chrono::steady_clock::now() + opts_.timeout;
         auto r = co_await send_impl(std::move(req), deadline);
         if (!r) co_return std::move(r).error().during("sending a transaction").at(client_.url());
         co_return std::move(r);
     }
     /// Blocking facade over `send` (one io_context per sender; concurrent calls serialise).
-    result<tx_outcome> send_blocking(tx_request req) { return runner_.run(send(std::move(req))); }
+    result<tx_outcome> send(tx_request req) { return runner_.run(send_async(std::move(req))); }
 
     /// Current fee suggestion (the mode detection of step 4).
-    asio::awaitable<result<fee_quote>> suggest_fees(std::optional<policy::steady_time> deadline = std::nullopt) {
+    asio::awaitable<result<fee_quote>> suggest_fees(std::optional<zerog::steady_time> deadline = std::nullopt) {
         auto ro = request_opts(deadline);
         bool eip = opts_.mode == tx_sender_options::fee_mode::eip1559;
         std::optional<uint256> base;
         if (opts_.mode != tx_sender_options::fee_mode::legacy) {
-            ZEROG_CO_TRY(auto head, co_await client_.get_block_header(block_tag::latest(), ro));
+            ZEROG_CO_TRY(auto head, co_await client_.get_block_header_async(block_tag::latest(), ro));
             if (head && head->base_fee_per_gas) base = head->base_fee_per_gas;
             eip = base.has_value();
         }
         fee_quote q;
         q.eip1559 = eip;
         if (eip) {
-            auto tip = co_await client_.max_priority_fee_per_gas(ro);
+            auto tip = co_await client_.max_priority_fee_per_gas_async(ro);
             q.tip = tip ? *tip : uint256(1'000'000'000);  // nodes without the method: 1 gwei
             q.max_fee = *base * uint256(2) + q.tip;
         } else {
-            ZEROG_CO_TRY(q.max_fee, co_await client_.gas_price(ro));
+            ZEROG_CO_TRY(q.max_fee, co_await client_.gas_price_async(ro));
         }
         cap(q);
         co_return q;
@@ -148,10 +148,10 @@ private:
         bool accepted = false;  ///< a hash at the current nonce reached (or may have reached) the node
     };
 
-    policy::request_options request_opts(std::optional<policy::steady_time> deadline) {
+    net::request_options request_opts(std::optional<zerog::steady_time> deadline) {
         return deadline ? client_.options_until(*deadline) : client_.rpc().options().request;
     }
-    static bool expired(policy::steady_time deadline) { return std::chrono::steady_clock::now() >= deadline; }
+    static bool expired(zerog::steady_time deadline) { return std::chrono::steady_clock::now() >= deadline; }
 
     // Whether a failed eth_sendRawTransaction may still have reached the node's pool: the request
     // was (possibly) delivered and the answer lost. A node's verdict or a refused connection is
@@ -178,7 +178,7 @@ private:
         if (q.tip > q.max_fee) q.tip = q.max_fee;
     }
 
-    static asio::awaitable<void> sleep_until(policy::steady_time t) {
+    static asio::awaitable<void> sleep_until(zerog::steady_time t) {
         asio::steady_timer timer(co_await asio::this_coro::executor);
         timer.expires_at(t);
         co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
@@ -191,11 +191,11 @@ private:
         return e;
     }
 
-    asio::awaitable<result<void>> check_chain(policy::steady_time deadline) {
+    asio::awaitable<result<void>> check_chain(zerog::steady_time deadline) {
         if (chain_ok_.load()) co_return result<void>();
         if (opts_.chain_id == 0)
             co_return fail(errc::invalid_argument, "tx_sender_options::chain_id is not set (the expected chain id is required)");
-        ZEROG_CO_TRY(const std::uint64_t id, co_await client_.chain_id(client_.options_until(deadline)));
+        ZEROG_CO_TRY(const std::uint64_t id, co_await client_.chain_id_async(client_.options_until(deadline)));
         if (id != opts_.chain_id)
             co_return fail(zerog::error(errc::chain_id_mismatch, "endpoint serves chain " + std::to_string(id) + ", expected " +
                                                                      std::to_string(opts_.chain_id) + "; nothing was sent")
@@ -215,7 +215,7 @@ private:
         }
     };
 
-    asio::awaitable<result<tx_outcome>> send_impl(tx_request req, policy::steady_time deadline) {
+    asio::awaitable<result<tx_outcome>> send_impl(tx_request req, zerog::steady_time deadline) {
         ZEROG_CO_CHECK(co_await check_chain(deadline));
         flight f;
         f.req = std::move(req);
@@ -251,14 +251,14 @@ private:
             c.to = f.req.to;
             c.data = f.req.data;
             c.value = f.req.value;
-            ZEROG_CO_TRY(const std::uint64_t est, co_await client_.estimate_gas(std::move(c), client_.options_until(deadline)));
+            ZEROG_CO_TRY(const std::uint64_t est, co_await client_.estimate_gas_async(std::move(c), client_.options_until(deadline)));
             f.gas = est + est * opts_.gas_margin_percent / 100;
         }
         // 4. fees
         ZEROG_CO_TRY(f.fees, co_await suggest_fees(deadline));
         // 5. nonce
         if (!nonces_.seeded()) {
-            ZEROG_CO_TRY(const std::uint64_t pending, co_await client_.get_transaction_count(address(), block_tag::pending(),
+            ZEROG_CO_TRY(const std::uint64_t pending, co_await client_.get_transaction_count_async(address(), block_tag::pending(),
                                                                                                client_.options_until(deadline)));
             nonces_.seed(pending);
         }
@@ -269,7 +269,7 @@ private:
                 if (!f.accepted && !nonces_.release(f.rec.nonce)) nonces_.reuse(f.rec.nonce);
                 co_return std::move(signed_ok).error();
             }
-            auto sent = co_await client_.send_raw_transaction(f.raw, client_.options_until(deadline));
+            auto sent = co_await client_.send_raw_transaction_async(f.raw, client_.options_until(deadline));
             if (sent || sent.error().is(errc::already_exists)) break;
             zerog::error e = std::move(sent).error();
             if (e.is(errc::underpriced) && f.bumps < opts_.max_bumps && !expired(deadline)) {
@@ -279,7 +279,7 @@ private:
                 // Another process used this nonce: resync from the node and take a fresh one. The
                 // rejected hashes can never be mined, so the record forgets them.
                 ++resyncs;
-                auto pending = co_await client_.get_transaction_count(address(), block_tag::pending(), client_.options_until(deadline));
+                auto pending = co_await client_.get_transaction_count_async(address(), block_tag::pending(), client_.options_until(deadline));
                 if (!pending) co_return in_flight(std::move(pending).error(), f);
                 nonces_.resync(std::max(*pending, f.rec.nonce + 1));
                 f.rec.nonce = nonces_.acquire();
@@ -338,7 +338,7 @@ private:
 
     // Raise the fees by bump_permille (or to the current suggestion if higher), within the cap.
     // false: the cap leaves no room for a valid replacement.
-    asio::awaitable<bool> bump(flight& f, policy::steady_time deadline) {
+    asio::awaitable<bool> bump(flight& f, zerog::steady_time deadline) {
         fee_quote next = f.fees;
         next.max_fee = bumped(f.fees.max_fee, opts_.bump_permille);
         next.tip = f.fees.eip1559 ? bumped(f.fees.tip, opts_.bump_permille) : uint256();
@@ -356,7 +356,7 @@ private:
     }
 
     // A nonce taken but never broadcast: hand it back, or fill it so later nonces are not stuck.
-    asio::awaitable<void> give_back_nonce(std::uint64_t n, fee_quote fees, policy::steady_time deadline) {
+    asio::awaitable<void> give_back_nonce(std::uint64_t n, fee_quote fees, zerog::steady_time deadline) {
         if (nonces_.release(n)) co_return;
         flight filler;
         filler.req.to = address();
@@ -364,7 +364,7 @@ private:
         filler.fees = fees;
         filler.rec.nonce = n;
         if (co_await sign_and_record(filler)) {
-            auto sent = co_await client_.send_raw_transaction(filler.raw, client_.options_until(deadline));
+            auto sent = co_await client_.send_raw_transaction_async(filler.raw, client_.options_until(deadline));
             if (sent || sent.error().is(errc::already_exists) || sent.error().is(errc::nonce_conflict)) co_return;
         }
         nonces_.reuse(n);
@@ -372,9 +372,9 @@ private:
 
     // Step 2: receipts of every recorded hash; a pending one is re-broadcast and awaited.
     // Value: the outcome; nullopt: our nonce went to a transaction that is not ours (send anew).
-    asio::awaitable<result<std::optional<tx_outcome>>> resume(flight& f, policy::steady_time deadline) {
+    asio::awaitable<result<std::optional<tx_outcome>>> resume(flight& f, zerog::steady_time deadline) {
         for (auto it = f.rec.hashes.rbegin(); it != f.rec.hashes.rend(); ++it) {
-            auto r = co_await client_.get_transaction_receipt(*it, client_.options_until(deadline));
+            auto r = co_await client_.get_transaction_receipt_async(*it, client_.options_until(deadline));
             if (!r) co_return in_flight(std::move(r).error(), f);
             if (*r) {
                 auto out = co_await finish(f, std::move(**r), deadline);
@@ -385,11 +385,11 @@ private:
         }
         f.raw = f.rec.last_raw;
         if (!f.raw.empty()) {
-            auto sent = co_await client_.send_raw_transaction(f.raw, client_.options_until(deadline));
+            auto sent = co_await client_.send_raw_transaction_async(f.raw, client_.options_until(deadline));
             if (!sent && sent.error().is(errc::nonce_conflict)) {
                 // The nonce is used. By one of ours mined in the meantime, or by someone else.
                 for (const auto& h : f.rec.hashes) {
-                    auto r = co_await client_.get_transaction_receipt(h, client_.options_until(deadline));
+                    auto r = co_await client_.get_transaction_receipt_async(h, client_.options_until(deadline));
                     if (!r) co_return in_flight(std::move(r).error(), f);
                     if (*r) {
                         auto out = co_await finish(f, std::move(**r), deadline);
@@ -409,14 +409,14 @@ private:
     }
 
     // Step 7.
-    asio::awaitable<result<tx_outcome>> wait_mined(flight& f, policy::steady_time deadline) {
+    asio::awaitable<result<tx_outcome>> wait_mined(flight& f, zerog::steady_time deadline) {
         using clock = std::chrono::steady_clock;
         auto next_rebroadcast = clock::now() + opts_.rebroadcast_interval;
         auto next_bump = clock::now() + opts_.bump_after;
         std::optional<zerog::error> last_error;
         while (true) {
             for (auto it = f.rec.hashes.rbegin(); it != f.rec.hashes.rend(); ++it) {
-                auto r = co_await client_.get_transaction_receipt(*it, client_.options_until(deadline));
+                auto r = co_await client_.get_transaction_receipt_async(*it, client_.options_until(deadline));
                 if (!r) { last_error = std::move(r).error(); break; }
                 if (*r) co_return co_await finish(f, std::move(**r), deadline);
             }
@@ -427,7 +427,7 @@ private:
                 bytes previous = f.raw;
                 if (co_await bump(f, deadline)) {
                     if (auto signed_ok = co_await sign_and_record(f); !signed_ok) co_return std::move(signed_ok).error();
-                    auto sent = co_await client_.send_raw_transaction(f.raw, client_.options_until(deadline));
+                    auto sent = co_await client_.send_raw_transaction_async(f.raw, client_.options_until(deadline));
                     if (!sent && !sent.error().is(errc::already_exists)) {
                         // A definitely rejected replacement (e.g. still underpriced): the previous
                         // transaction stays the one to re-broadcast; the fees stay raised so the
@@ -439,7 +439,7 @@ private:
                 }
             } else if (now >= next_rebroadcast && !f.raw.empty()) {
                 next_rebroadcast = now + opts_.rebroadcast_interval;
-                auto sent = co_await client_.send_raw_transaction(f.raw, client_.options_until(deadline));
+                auto sent = co_await client_.send_raw_transaction_async(f.raw, client_.options_until(deadline));
                 if (!sent && !sent.error().is(errc::already_exists)) last_error = std::move(sent).error();
             }
             co_await sleep_until(std::min(clock::now() + opts_.poll_interval, deadline));
@@ -452,7 +452,7 @@ private:
     }
 
     // Step 8 and bookkeeping once a receipt is there.
-    asio::awaitable<result<tx_outcome>> finish(flight& f, receipt rc, policy::steady_time deadline) {
+    asio::awaitable<result<tx_outcome>> finish(flight& f, receipt rc, zerog::steady_time deadline) {
         f.rec.mined = rc.transaction_hash;
         if (!f.rec.key.empty()) (void)store_->put(f.rec);  // best effort: the chain already has it
         if (!rc.status) {
@@ -463,7 +463,7 @@ private:
             c.value = f.req.value;
             if (f.gas) c.gas = f.gas;
             const std::uint64_t block = rc.block_number;
-            auto replay = co_await client_.call(std::move(c), block_tag::number(block), client_.options_until(deadline));
+            auto replay = co_await client_.call_async(std::move(c), block_tag::number(block), client_.options_until(deadline));
             std::string why = replay                              ? "eth_call at the same block did not reproduce the revert"
                               : replay.error().is(errc::reverted) ? replay.error().detail()
                                                                   : "reason unavailable: " + replay.error().message();

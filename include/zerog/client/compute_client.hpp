@@ -1,10 +1,10 @@
-// zerog compute client: G3 inference on the 0G Compute Network (spec/compute.md §4), with
+// zerog compute client: G3 inference on the 0G Compute Network (docs/protocol/compute.md §4), with
 // on-chain accounts (compute_chain.hpp), signed session tokens, verified answers, usage and cost,
 // and failover across providers.
 //
-//   zerog::compute_client c(policies, options);            // production mix (Beast transport)
+//   zerog::compute_client c(options, [&] { return zerog::make_compute_policies(signer); });  // <zerog/compute.hpp>
 //   c.setup(3_0G deposit, {provider}, 2_0G)                // ledger + sub-account + acknowledgement
-//   auto r = c.chat(request, {{provider}});                // or c.chat_model(request, "model")
+//   auto r = c.chat(request, {{provider}});                // blocking; co_await c.chat_async(...) in a coroutine
 //   r->content, r->usage, r->fee, r->verified
 //
 // One inference at one provider (`chat_at`):
@@ -17,7 +17,7 @@
 //   3. session token from the per-provider cache (renewed before expiry; generation = the
 //      account's), or a fresh one per request (token_reuse);
 //   4. POST /v1/proxy/chat/completions under guarded_call with the attempt's deadline; streams
-//      are parsed as they arrive (compute_sse.hpp);
+//      are parsed as they arrive (compute/chat_sse.hpp);
 //   5. auth errors naming expiry/revocation/generation → re-read the account, new token, one
 //      retry (renew_on_auth_error); a replayed-nonce refusal under token_reuse::adaptive → fresh
 //      tokens for that provider from then on, one retry;
@@ -27,7 +27,7 @@
 //      and errc::verification_failed in strict mode.
 // Budgets (checklist §8): `use_budget(&ledger)` attaches a policy::budget_ledger (nullptr
 // detaches; not owned, must outlive the client's operations). Each attempt then reserves, under
-// options().user_id and right after the service is read (before anything is sent to the
+// options().user and right after the service is read (before anything is sent to the
 // provider, the unsettled-fee read included): spend = the fee estimate of step 2, tokens = the
 // estimated prompt + completion tokens, requests = 1. A refusal is errc::budget_exhausted /
 // errc::quota_exceeded with the figures (failover may still try a cheaper provider). After the
@@ -35,18 +35,21 @@
 // (refusal, provider error, no usage) everything is released.
 // Estimates (`estimate`, `estimate_model`): the same request body and estimate from the service's
 // prices on chain, without sending anything to the provider.
-// Failover (`chat`): targets in order; any error but a bad request moves on to the next provider;
-// each attempt is bounded by per_provider_timeout and all of them by inference_timeout.
+// Failover (`chat`): targets in the client's endpoint-selector order (healthy and fast providers
+// first, the caller's order among equals; a provider that failed an earlier inference for any
+// reason sinks); any error but a bad request moves on to the next provider; each attempt is bounded
+// by per_provider_timeout and all of them by inference_timeout.
 //
 // Secrets: the key stays in the Signer; tokens travel only in the Authorization header and never
 // appear in errors, logs or results.
 // Thread safety: async methods may run concurrently (caches are guarded; the token cache is
-// thread-safe). The blocking facade (`*_sync`) serialises on a private io_context. Not movable
+// thread-safe). The blocking forms (`op(...)` beside each `op_async(...)`) serialise on a private io_context. Not movable
 // (the chain part and the token cache point into the policy set).
 #pragma once
 
 #include <zerog/client/compute_chain.hpp>
-#include <zerog/client/compute_sse.hpp>
+#include <zerog/core/ref.hpp>
+#include <zerog/compute/chat_sse.hpp>
 #include <zerog/compute/request.hpp>
 #include <zerog/crypto/secp256k1_signer.hpp>
 #include <zerog/net/http_transport.hpp>
@@ -63,15 +66,19 @@ template <class Policies>
 class compute_client {
 public:
     using policies_type = Policies;
-    using signer_handle = compute::signer_ref<typename Policies::signer_type>;
+    using signer_handle = zerog::ref<const typename Policies::signer_type>;
     using cache_type = compute::session_token_cache<signer_handle, typename Policies::clock_type>;
 
-    /// `make` returns the policy set by value (constructed in place: policy sets holding mutexes,
-    /// such as memory_persistence, are not movable): `[&] { return P{.signer = std::move(s)}; }`.
+    /// From a policy set (movable policy sets only).
+    compute_client(compute_client_options o, Policies p)
+        requires std::is_move_constructible_v<Policies>
+        : p_(std::move(p)), o_(std::move(o)), chain_(p_, o_, selector_), tokens_(signer_handle{&p_.signer}, o_.tokens, p_.clock) {}
+    /// From a factory returning the policy set by value, built in place (policy sets holding
+    /// mutexes, such as the production mix, are not movable): `[&] { return make_compute_policies(...); }`.
     template <class Make>
         requires std::same_as<std::invoke_result_t<Make&>, Policies>
-    compute_client(Make make, compute_client_options o)
-        : p_(make()), o_(std::move(o)), chain_(p_, o_), tokens_(signer_handle{&p_.signer}, o_.tokens, p_.clock) {}
+    compute_client(compute_client_options o, Make make)
+        : p_(make()), o_(std::move(o)), chain_(p_, o_, selector_), tokens_(signer_handle{&p_.signer}, o_.tokens, p_.clock) {}
     compute_client(const compute_client&) = delete;
     compute_client& operator=(const compute_client&) = delete;
 
@@ -97,40 +104,40 @@ public:
     /// `per_provider` locked (transferFund of the difference, ≥ 1 0G the first time), and the
     /// user's acknowledgement (acknowledgeTEESigner when not set). Refuses providers whose TEE
     /// signer the owner has not acknowledged. Idempotent: a second run sends nothing.
-    asio::awaitable<result<setup_report>> setup(uint256 deposit, std::vector<crypto::address> providers, uint256 per_provider) {
+    asio::awaitable<result<setup_report>> setup_async(uint256 deposit, std::vector<crypto::address> providers, uint256 per_provider) {
         setup_report rep;
         auto done = [&rep](std::string step, const chain::tx_outcome& t) {
             rep.steps.push_back(std::move(step));
             rep.txs.push_back(t.tx_hash);
         };
-        ZEROG_CO_TRY(auto led, co_await chain_.ledger());
+        ZEROG_CO_TRY(auto led, co_await chain_.ledger_async());
         if (!led) {
-            ZEROG_CO_TRY(auto t, co_await chain_.add_ledger(deposit));
+            ZEROG_CO_TRY(auto t, co_await chain_.add_ledger_async(deposit));
             done("addLedger " + format_token_amount(deposit) + " 0G", t);
-            ZEROG_CO_TRY(led, co_await chain_.ledger());
+            ZEROG_CO_TRY(led, co_await chain_.ledger_async());
             if (!led) co_return fail(errc::internal, "ledger still missing after addLedger");
         }
         for (const auto& prov : providers) {
-            ZEROG_CO_TRY(auto svc, co_await chain_.service(prov));
+            ZEROG_CO_TRY(auto svc, co_await chain_.service_async(prov));
             if (!svc.usable()) co_return fail(compute_chain<Policies>::unacknowledged_service(svc));
-            ZEROG_CO_TRY(auto acc, co_await chain_.account(prov));
+            ZEROG_CO_TRY(auto acc, co_await chain_.account_async(prov));
             const uint256 have = acc ? acc->locked() : uint256(0);
             if (have < per_provider) {
                 uint256 need = per_provider - have;
                 if (!acc && need < min_first_transfer) need = min_first_transfer;
                 if (led->available < need) {
                     const uint256 top_up = need - led->available;
-                    ZEROG_CO_TRY(auto t, co_await chain_.deposit_fund(top_up));
+                    ZEROG_CO_TRY(auto t, co_await chain_.deposit_fund_async(top_up));
                     done("depositFund " + format_token_amount(top_up) + " 0G", t);
                 }
-                ZEROG_CO_TRY(auto t, co_await chain_.transfer_fund(prov, need));
+                ZEROG_CO_TRY(auto t, co_await chain_.transfer_fund_async(prov, need));
                 done("transferFund " + prov.to_checksum_hex() + " " + format_token_amount(need) + " 0G", t);
-                ZEROG_CO_TRY(led, co_await chain_.ledger());
+                ZEROG_CO_TRY(led, co_await chain_.ledger_async());
                 if (!led) co_return fail(errc::internal, "ledger vanished during setup");
-                ZEROG_CO_TRY(acc, co_await chain_.account(prov));
+                ZEROG_CO_TRY(acc, co_await chain_.account_async(prov));
             }
             if (!acc || !acc->acknowledged) {
-                ZEROG_CO_TRY(auto t, co_await chain_.acknowledge(prov));
+                ZEROG_CO_TRY(auto t, co_await chain_.acknowledge_async(prov));
                 done("acknowledgeTEESigner " + prov.to_checksum_hex(), t);
             }
             forget(prov);
@@ -139,15 +146,15 @@ public:
     }
 
     /// revokeAllTokens(provider), then drop the cached token and account state for it.
-    asio::awaitable<result<chain::tx_outcome>> revoke_all_tokens(crypto::address provider) {
-        auto r = co_await chain_.revoke_all_tokens(provider);
+    asio::awaitable<result<chain::tx_outcome>> revoke_all_tokens_async(crypto::address provider) {
+        auto r = co_await chain_.revoke_all_tokens_async(provider);
         tokens_.invalidate(provider);
         forget(provider);
         co_return r;
     }
     /// revokeToken(provider, id) (persistent API keys), then drop the provider's cached state.
-    asio::awaitable<result<chain::tx_outcome>> revoke_token(crypto::address provider, std::uint8_t id) {
-        auto r = co_await chain_.revoke_token(provider, id);
+    asio::awaitable<result<chain::tx_outcome>> revoke_token_async(crypto::address provider, std::uint8_t id) {
+        auto r = co_await chain_.revoke_token_async(provider, id);
         tokens_.invalidate(provider);
         forget(provider);
         co_return r;
@@ -159,28 +166,32 @@ public:
     // ------------------------------------------------------------------ inference
 
     /// Inference with failover across `targets` (in order). See the file comment.
-    asio::awaitable<result<chat_result>> chat(chat_request req, std::vector<provider_target> targets) {
+    asio::awaitable<result<chat_result>> chat_async(chat_request req, std::vector<provider_target> targets) {
         if (targets.empty()) co_return fail(errc::invalid_argument, "no provider to send the inference to");
         if (req.messages.empty()) co_return fail(errc::invalid_argument, "chat request has no messages");
         const auto overall = p_.clock.now() + o_.inference_timeout;
+        auto ordered = co_await in_selector_order(std::move(targets));
         std::vector<std::string> failures;
         zerog::error last;
-        for (const auto& t : targets) {
+        for (const auto& [t, origin] : ordered) {
             if (p_.clock.now() >= overall) break;
             const auto deadline = std::min(overall, p_.clock.now() + o_.per_provider_timeout);
-            auto r = co_await chat_at(req, t, deadline);
+            auto r = co_await chat_at_async(req, t, deadline);
             if (r) {
                 r->failed_over = std::move(failures);
                 co_return r;
             }
             if (r.error().is(errc::invalid_argument)) co_return fail(std::move(r).error());  // the same request fails everywhere
+            // Whatever made this provider fail (its exchange, its signature, its bill), the next
+            // inference should try the others first.
+            if (!origin.empty()) selector_.record_failure(origin);
             failures.push_back(t.provider.to_checksum_hex() + ": " + r.error().message());
             last = std::move(r).error();
         }
-        if (targets.size() == 1 && last) co_return fail(std::move(last));
-        std::string all = "all " + std::to_string(targets.size()) + " providers failed: ";
+        if (ordered.size() == 1 && last) co_return fail(std::move(last));
+        std::string all = "all " + std::to_string(ordered.size()) + " providers failed: ";
         for (std::size_t i = 0; i < failures.size(); ++i) all += (i ? "; " : "") + failures[i];
-        if (failures.size() < targets.size()) all += "; inference deadline reached before the remaining providers";
+        if (failures.size() < ordered.size()) all += "; inference deadline reached before the remaining providers";
         const errc code = !last ? errc::deadline_exceeded
                           : last.code().category() == zerog_category() ? static_cast<errc>(last.code().value())
                                                                          : errc::connection_failed;
@@ -189,8 +200,8 @@ public:
     }
 
     /// Inference with failover across every usable provider of `model`, in contract order.
-    asio::awaitable<result<chat_result>> chat_model(chat_request req, std::string model) {
-        ZEROG_CO_TRY(auto svcs, co_await chain_.services_for_model(model));
+    asio::awaitable<result<chat_result>> chat_model_async(chat_request req, std::string model) {
+        ZEROG_CO_TRY(auto svcs, co_await chain_.services_for_model_async(model));
         if (svcs.empty()) co_return fail(errc::not_found, "no acknowledged provider serves model \"" + model + "\"");
         std::vector<provider_target> targets;
         for (const auto& s : svcs) {
@@ -198,11 +209,15 @@ public:
             targets.push_back(provider_target{s.provider, {}});
         }
         if (!req.model) req.model = model;
-        co_return co_await chat(std::move(req), std::move(targets));
+        co_return co_await chat_async(std::move(req), std::move(targets));
     }
 
     /// One inference at one provider, bounded by `deadline` (no failover).
-    asio::awaitable<result<chat_result>> chat_at(const chat_request& req, const provider_target& target, policy::steady_time deadline) {
+    asio::awaitable<result<chat_result>> chat_at_async(const chat_request& req, const provider_target& target, zerog::steady_time deadline) {
+        // One concurrency slot per attempt (policy_set::concurrency), keyed by user and provider.
+        const std::string provider_key = target.provider.to_checksum_hex();
+        auto slot = p_.concurrency.try_enter(policy::limit_key{o_.user, provider_key});
+        if (!slot) co_return fail(std::move(slot).error().during("inference at provider " + provider_key + "; nothing was sent"));
         auto r = co_await attempt(req, target, deadline, false);
         if (!r) co_return fail(std::move(r).error().during("inference at provider " + target.provider.to_checksum_hex()));
         co_return r;
@@ -210,7 +225,7 @@ public:
 
     /// The pre-send estimate of `req` at `target` (tokens and fee from the service's prices on
     /// chain). Reads the chain only: nothing is sent to the provider.
-    asio::awaitable<result<chat_estimate>> estimate(chat_request req, provider_target target) {
+    asio::awaitable<result<chat_estimate>> estimate_async(chat_request req, provider_target target) {
         if (req.messages.empty()) co_return fail(errc::invalid_argument, "chat request has no messages");
         auto svc = co_await service_of(target.provider);
         if (!svc) co_return fail(std::move(svc).error().during("estimating an inference at provider " + target.provider.to_checksum_hex()));
@@ -228,64 +243,55 @@ public:
         co_return e;
     }
     /// The estimate at the first acknowledged provider of `model` (the one `chat_model` tries first).
-    asio::awaitable<result<chat_estimate>> estimate_model(chat_request req, std::string model) {
-        ZEROG_CO_TRY(auto svcs, co_await chain_.services_for_model(model));
+    asio::awaitable<result<chat_estimate>> estimate_model_async(chat_request req, std::string model) {
+        ZEROG_CO_TRY(auto svcs, co_await chain_.services_for_model_async(model));
         if (svcs.empty()) co_return fail(errc::not_found, "no acknowledged provider serves model \"" + model + "\"");
         remember(svcs.front());
         if (!req.model) req.model = model;
         provider_target t{svcs.front().provider, {}};
-        co_return co_await estimate(std::move(req), std::move(t));
+        co_return co_await estimate_async(std::move(req), std::move(t));
     }
 
     // ------------------------------------------------------------------ blocking facade
 
-    result<std::vector<compute_service>> services_sync() { return run_.run(chain_.services()); }
-    result<std::vector<compute_service>> services_for_model_sync(std::string model) { return run_.run(chain_.services_for_model(std::move(model))); }
-    result<compute_service> service_sync(crypto::address p) { return run_.run(chain_.service(p)); }
-    result<std::optional<compute_ledger>> ledger_sync() { return run_.run(chain_.ledger()); }
-    result<std::optional<compute_account>> account_sync(crypto::address p) { return run_.run(chain_.account(p)); }
-    result<setup_report> setup_sync(uint256 deposit, std::vector<crypto::address> providers, uint256 per_provider) {
-        return run_.run(setup(deposit, std::move(providers), per_provider));
+    // Reads of the serving contracts (cached for options().state_ttl where noted in compute_chain).
+    asio::awaitable<result<std::vector<compute_service>>> services_async() { return chain_.services_async(); }
+    asio::awaitable<result<std::vector<compute_service>>> services_for_model_async(std::string model) {
+        return chain_.services_for_model_async(std::move(model));
     }
-    result<chain::tx_outcome> revoke_all_tokens_sync(crypto::address p) { return run_.run(revoke_all_tokens(p)); }
-    result<chat_result> chat_sync(chat_request req, std::vector<provider_target> targets) { return run_.run(chat(std::move(req), std::move(targets))); }
-    result<chat_result> chat_model_sync(chat_request req, std::string model) { return run_.run(chat_model(std::move(req), std::move(model))); }
-    result<chat_estimate> estimate_sync(chat_request req, provider_target target) { return run_.run(estimate(std::move(req), std::move(target))); }
-    result<chat_estimate> estimate_model_sync(chat_request req, std::string model) {
-        return run_.run(estimate_model(std::move(req), std::move(model)));
+    asio::awaitable<result<compute_service>> service_async(crypto::address p) { return chain_.service_async(p); }
+    asio::awaitable<result<std::optional<compute_ledger>>> ledger_async() { return chain_.ledger_async(); }
+    asio::awaitable<result<std::optional<compute_account>>> account_async(crypto::address p) { return chain_.account_async(p); }
+
+    // Blocking forms: the same coroutines run to completion on the client's private io_context.
+    result<std::vector<compute_service>> services() { return run_.run(services_async()); }
+    result<std::vector<compute_service>> services_for_model(std::string model) { return run_.run(services_for_model_async(std::move(model))); }
+    result<compute_service> service(crypto::address p) { return run_.run(service_async(p)); }
+    result<std::optional<compute_ledger>> ledger() { return run_.run(ledger_async()); }
+    result<std::optional<compute_account>> account(crypto::address p) { return run_.run(account_async(p)); }
+    result<setup_report> setup(uint256 deposit, std::vector<crypto::address> providers, uint256 per_provider) {
+        return run_.run(setup_async(deposit, std::move(providers), per_provider));
+    }
+    result<chain::tx_outcome> revoke_all_tokens(crypto::address p) { return run_.run(revoke_all_tokens_async(p)); }
+    result<chat_result> chat(chat_request req, std::vector<provider_target> targets) { return run_.run(chat_async(std::move(req), std::move(targets))); }
+    result<chat_result> chat_model(chat_request req, std::string model) { return run_.run(chat_model_async(std::move(req), std::move(model))); }
+    result<chat_estimate> estimate(chat_request req, provider_target target) { return run_.run(estimate_async(std::move(req), std::move(target))); }
+    result<chat_estimate> estimate_model(chat_request req, std::string model) {
+        return run_.run(estimate_model_async(std::move(req), std::move(model)));
     }
 
-    /// The exact request body sent for `req` at a service serving `default_model`.
+    /// The exact request body sent for `req` at a service serving `default_model` (compute/chat.hpp).
     static std::string request_body(const chat_request& req, std::string_view default_model) {
-        boost::json::object o;
-        o["model"] = req.model ? *req.model : std::string(default_model);
-        boost::json::array msgs;
-        for (const auto& m : req.messages) {
-            boost::json::object jm;
-            jm["role"] = m.role;
-            jm["content"] = m.content;
-            msgs.push_back(std::move(jm));
-        }
-        o["messages"] = std::move(msgs);
-        if (req.max_tokens) o["max_tokens"] = *req.max_tokens;
-        for (const auto& kv : req.extra)
-            if (kv.key() != "model" && kv.key() != "messages" && kv.key() != "stream") o[kv.key()] = kv.value();
-        o["stream"] = req.stream;
-        if (req.stream) {
-            boost::json::object so;
-            so["include_usage"] = true;
-            o["stream_options"] = std::move(so);
-        }
-        return boost::json::serialize(o);
+        return compute::chat_request_body(req, default_model);
     }
 
 private:
     struct provider_state {
         std::optional<compute_service> service;
-        policy::steady_time service_at{};
+        zerog::steady_time service_at{};
         std::optional<compute_account> account;
         bool account_known = false;
-        policy::steady_time account_at{};
+        zerog::steady_time account_at{};
         uint256 unsettled;       ///< provider-reported at account_at
         uint256 spent_since;     ///< our booking since account_at
         bool fresh_tokens = false;  ///< provider binds nonces to requests (adaptive mode learned it)
@@ -304,8 +310,8 @@ private:
         s.service_at = p_.clock.now();
     }
 
-    policy::request_options http_options(policy::steady_time deadline) const {
-        policy::request_options ro;
+    net::request_options http_options(zerog::steady_time deadline) const {
+        net::request_options ro;
         ro.deadline = deadline;
         ro.connect_timeout = o_.connect_timeout;
         const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - p_.clock.now());
@@ -322,23 +328,23 @@ private:
             auto& s = state_[prov.to_lower_hex()];
             if (s.service && p_.clock.now() - s.service_at < o_.state_ttl) co_return *s.service;
         }
-        ZEROG_CO_TRY(auto svc, co_await chain_.service(prov));
+        ZEROG_CO_TRY(auto svc, co_await chain_.service_async(prov));
         remember(svc);
         co_return svc;
     }
 
     // Account (cached) plus the provider's unsettled fee, read together.
-    asio::awaitable<result<provider_state>> account_of(const compute_service& svc, const std::string& base, policy::steady_time deadline, bool force) {
+    asio::awaitable<result<provider_state>> account_of(const compute_service& svc, const std::string& base, zerog::steady_time deadline, bool force) {
         {
             std::lock_guard lk(m_);
             auto& s = state_[svc.provider.to_lower_hex()];
             if (!force && s.account_known && p_.clock.now() - s.account_at < o_.state_ttl) co_return s;
         }
-        ZEROG_CO_TRY(auto acc, co_await chain_.account(svc.provider));
+        ZEROG_CO_TRY(auto acc, co_await chain_.account_async(svc.provider));
         uint256 unsettled;
         if (acc && o_.check_balance) {
             ZEROG_CO_TRY(std::string auth, token_for(svc.provider, acc->generation, false));
-            policy::http_request q;
+            net::http_request q;
             q.method = "GET";
             q.url = base + compute::unsettled_fee_path(user());
             q.headers.emplace_back("Authorization", std::move(auth));
@@ -399,31 +405,63 @@ private:
 
     // One HTTP exchange under the policies; `sse` receives the body for streams. `billed`: the
     // chat request itself (one attempt; the free GETs may be retried).
-    asio::awaitable<result<policy::http_response>> exchange(std::string_view op, policy::http_request q, policy::steady_time deadline,
+    asio::awaitable<result<net::http_response>> exchange(std::string_view op, net::http_request q, zerog::steady_time deadline,
                                                             chat_sse_parser* sse = nullptr, bool billed = false) {
         const std::string endpoint = redact_endpoint(q.url);
-        const call_context ctx{op, endpoint, o_.user_id, deadline};
-        auto op_fn = [this, &q, sse]() -> asio::awaitable<result<policy::http_response>> {
-            if (!sse) return p_.transport.async_send(q);
-            policy::chunk_handler h = [sse](std::string_view c) { return sse->feed(c); };
-            return p_.transport.async_send_streaming(q, std::move(h));
+        const call_context ctx{op, endpoint, o_.user, deadline};
+        auto op_fn = [this, &q, sse]() -> asio::awaitable<result<net::http_response>> {
+            if (!sse) return p_.transport.send_async(q);
+            net::chunk_handler h = [sse](std::string_view c) { return sse->feed(c); };
+            return p_.transport.send_streaming_async(q, std::move(h));
         };
         // The pipeline must see a 5xx/429 answer as the failure it is (breaker, retries of the
         // free GETs), not as a delivered response: it becomes the provider's refusal here.
         auto checked = [&op_fn, sse]() { return unhealthy_as_error(op_fn, sse); };
+        const auto t0 = p_.clock.now();
+        result<net::http_response> r = fail(errc::internal, "no exchange ran");
         if (billed) {
             auto breaker = [this]() -> decltype(single_attempt::breaker) {
                 if constexpr (null_breaker) return p_.breaker;
                 else return chat_breaker{p_.breaker};
             };
             single_attempt once{p_.clock, p_.telemetry, p_.limiter, breaker()};
-            co_return co_await guarded_call(once, ctx, checked);
+            r = co_await guarded_call(once, ctx, checked);
+        } else {
+            r = co_await guarded_call(p_, ctx, checked);
         }
-        co_return co_await guarded_call(p_, ctx, checked);
+        record_outcome(selector_, endpoint, r ? nullptr : &r.error(), p_.clock.now() - t0);
+        co_return r;
+    }
+
+    /// The provider origin the selector and the breaker know a target by ("" when its service
+    /// cannot be read now: that target then keeps its place and fails in its own attempt).
+    asio::awaitable<std::string> origin_of(const provider_target& t) {
+        if (!t.url.empty()) co_return redact_endpoint(t.url);
+        auto svc = co_await service_of(t.provider);
+        co_return svc ? redact_endpoint(svc->url) : std::string();
+    }
+    /// `targets` with their origins, reordered by the selector: healthy, then fast providers
+    /// first; the caller's order among equals; providers whose breaker is open go last (still
+    /// tried if time allows).
+    asio::awaitable<std::vector<std::pair<provider_target, std::string>>> in_selector_order(std::vector<provider_target> targets) {
+        std::vector<std::string> origins;
+        for (const auto& t : targets) {
+            std::string origin = co_await origin_of(t);
+            origins.push_back(std::move(origin));
+        }
+        std::vector<std::pair<provider_target, std::string>> out;
+        std::vector<bool> taken(targets.size(), false);
+        if (targets.size() > 1)
+            for (const auto& o : selector_.plan(origins).endpoints)
+                for (std::size_t i = 0; i < targets.size(); ++i)
+                    if (!taken[i] && origins[i] == o) { out.emplace_back(targets[i], origins[i]); taken[i] = true; break; }
+        for (std::size_t i = 0; i < targets.size(); ++i)
+            if (!taken[i]) out.emplace_back(std::move(targets[i]), origins[i]);
+        co_return out;
     }
 
     template <class Op>
-    static asio::awaitable<result<policy::http_response>> unhealthy_as_error(Op& op, const chat_sse_parser* sse) {
+    static asio::awaitable<result<net::http_response>> unhealthy_as_error(Op& op, const chat_sse_parser* sse) {
         auto r = co_await op();
         if (r && (r->status >= 500 || r->status == 429)) {
             std::string text = provider_error_text(*r, sse ? std::string_view(sse->raw()) : std::string_view(r->body));
@@ -432,7 +470,7 @@ private:
         co_return r;
     }
 
-    static std::string provider_error_text(const policy::http_response& res, std::string_view body) {
+    static std::string provider_error_text(const net::http_response& res, std::string_view body) {
         boost::system::error_code ec;
         auto v = boost::json::parse(body, ec);
         if (!ec && v.is_object())
@@ -441,19 +479,20 @@ private:
                 if (e->is_object())
                     if (const auto* m = e->get_object().if_contains("message"); m && m->is_string()) return std::string(m->get_string());
             }
-        return "HTTP " + std::to_string(res.status) + ": " + policy::body_snippet(body, 200);
+        return "HTTP " + std::to_string(res.status) + ": " + net::body_snippet(body, 200);
     }
     static zerog::error refusal(unsigned status, std::string text) {
-        errc code = errc::http_status;
-        if (status >= 500) code = errc::server_error;
-        else if (status == 429) code = errc::server_busy;
-        else if (text.rfind("insufficient balance", 0) == 0) code = errc::insufficient_funds;
-        else if (text.find("account not exist") != std::string::npos) code = errc::not_found;
-        else if (status == 401 || status == 403 || text.find("acknowledge") != std::string::npos) code = errc::unauthorized;
+        // The status class first (core/error_class.hpp); a 4xx is then read by the broker's texts.
+        errc code = errc_for_http_status(status);
+        if (code == errc::http_status) {
+            if (text.rfind("insufficient balance", 0) == 0) code = errc::insufficient_funds;
+            else if (text.find("account not exist") != std::string::npos) code = errc::not_found;
+            else if (status == 401 || status == 403 || text.find("acknowledge") != std::string::npos) code = errc::unauthorized;
+        }
         return zerog::error(code, "provider refused the request (HTTP " + std::to_string(status) + "): " + std::move(text));
     }
 
-    asio::awaitable<result<chat_result>> attempt(const chat_request& req, const provider_target& target, policy::steady_time deadline, bool retried) {
+    asio::awaitable<result<chat_result>> attempt(const chat_request& req, const provider_target& target, zerog::steady_time deadline, bool retried) {
         const crypto::address prov = target.provider;
         ZEROG_CO_TRY(auto svc, co_await service_of(prov));
         if (!svc.usable()) co_return fail(compute_chain<Policies>::unacknowledged_service(svc));
@@ -475,7 +514,7 @@ private:
                 {policy::budget_kind::spend, est.total_fee},
                 {policy::budget_kind::tokens, uint256(est.tokens.prompt_tokens) + uint256(est.tokens.completion_tokens)},
                 {policy::budget_kind::requests, uint256(1)}};
-            auto h = budget_->reserve_all(o_.user_id, want);
+            auto h = budget_->reserve_all(o_.user, want);
             if (!h) {
                 zerog::error e = std::move(h).error();
                 co_return fail(zerog::error(e.code(), e.detail() + "; nothing was sent to the provider")
@@ -503,7 +542,7 @@ private:
         const bool fresh = o_.reuse == token_reuse::per_request || (o_.reuse == token_reuse::adaptive && st.fresh_tokens);
         ZEROG_CO_TRY(std::string auth, token_for(prov, st.account->generation, fresh));
 
-        policy::http_request q;
+        net::http_request q;
         q.method = "POST";
         q.url = base + std::string(compute::chat_completions_path);
         q.headers.emplace_back("Content-Type", "application/json");
@@ -592,10 +631,10 @@ private:
 
     // Fetch the TEE signature of `out.chat_id` and check it against the service's TEE signer
     // and the exact bodies exchanged. Sets out.verdict when a signature was checked.
-    asio::awaitable<result<void>> verify(const compute_service& svc, const std::string& base, chat_result& out, policy::steady_time deadline) {
+    asio::awaitable<result<void>> verify(const compute_service& svc, const std::string& base, chat_result& out, zerog::steady_time deadline) {
         if (out.chat_id.empty()) co_return fail(errc::verification_failed, "response carries no chat key (ZG-Res-Key) to verify");
         ZEROG_CO_TRY(std::string path, compute::signature_path(out.chat_id, svc.model));
-        policy::http_request q;
+        net::http_request q;
         q.method = "GET";
         q.url = base + path;
         q.options = http_options(deadline);
@@ -610,6 +649,8 @@ private:
     }
 
     Policies p_;
+    /// Orders the RPC endpoints and the providers an inference fails over to (health, latency).
+    policy::endpoint_selector<typename Policies::breaker_type, typename Policies::clock_type> selector_{{}, &p_.breaker, {}, p_.clock};
     compute_client_options o_;
     compute_chain<Policies> chain_;
     cache_type tokens_;
@@ -619,26 +660,4 @@ private:
     net::blocking_runner run_;
 };
 
-/// Production policy mix: Beast transport, libsecp256k1 signer, exponential backoff with full
-/// jitter (transport failures, 5xx and back-pressure of contract reads, the TEE-signature and
-/// unsettled-fee GETs; never the billed chat request, see `exchange`; transactions only under
-/// compute_chain's double-send guard), a sliding-window breaker per endpoint (an unhealthy
-/// provider is skipped at once by failover while open), no rate limit (the provider enforces its
-/// own), in-memory spend book.
-using compute_policies = policy_set<net::http_transport, crypto::secp256k1_signer, policy::backoff_retry,
-                                    policy::sliding_window_breaker<>, policy::no_limit, policy::memory_persistence>;
-
-namespace testing {
-/// Unit-test mix: scripted transport, real signer (tokens must verify), mocks elsewhere.
-using compute_test_policies =
-    policy_set<policy::testing::mock_transport, crypto::secp256k1_signer, policy::no_retry, policy::testing::mock_breaker,
-               policy::testing::mock_limiter, policy::testing::mock_persistence>;
-using mock_compute_client = compute_client<compute_test_policies>;
-}  // namespace testing
-
 }  // namespace zerog::client
-
-namespace zerog {
-/// The compute client with the production policy mix.
-using compute_client = client::compute_client<client::compute_policies>;
-}  // namespace zerog

@@ -1,11 +1,14 @@
 // Value types of the compute client (compute_client.hpp): on-chain records of the G3 contracts
-// (spec/compute.md §3.1) with their ABI decoders, the client's options, and the request/result of
+// (docs/protocol/compute.md §3.1) with their ABI decoders, the client's options, and the request/result of
 // one inference. No I/O here, so unit tests and the CLI's formatting code need no Beast.
 //
 // Thread safety: value types and pure functions.
 #pragma once
 
-#include <zerog/codec/abi.hpp>
+#include <zerog/compute/chat.hpp>
+#include <zerog/compute/chat_sse.hpp>
+#include <zerog/config/profile.hpp>
+#include <zerog/compute/services.hpp>
 #include <zerog/compute/pricing.hpp>
 #include <zerog/compute/response_signature.hpp>
 #include <zerog/compute/session_token_cache.hpp>
@@ -20,136 +23,16 @@
 
 namespace zerog::client {
 
-/// 1 0G in neuron.
-inline const uint256 one_0g = uint256(1'000'000'000'000'000'000ULL);
-/// LedgerManager.MIN_ACCOUNT_BALANCE: addLedger / a ledger's first deposit (3 0G).
-inline const uint256 min_ledger_deposit = uint256(3) * one_0g;
-/// LedgerManager.MIN_TRANSFER_AMOUNT: the first transferFund to a provider (1 0G).
-inline const uint256 min_first_transfer = one_0g;
-
-/// Service (getService / getAllServices), ABI tuple order.
-struct compute_service {
-    crypto::address provider;
-    std::string service_type;
-    std::string url;
-    uint256 input_price;   ///< neuron per prompt token
-    uint256 output_price;  ///< neuron per completion token
-    uint256 updated_at;
-    std::string model;
-    std::string verifiability;
-    std::string additional_info;
-    crypto::address tee_signer;
-    bool tee_signer_acknowledged = false;  ///< attested by the contract owner
-
-    compute::service_prices prices() const { return {input_price, output_price}; }
-    /// The SDK's listService filter (§4.1): owner-acknowledged with a TEE signer set.
-    bool usable() const { return tee_signer_acknowledged && tee_signer != crypto::address{}; }
-};
-
-/// Ledger (getLedger).
-struct compute_ledger {
-    crypto::address user;
-    uint256 available;  ///< not yet moved into provider sub-accounts
-    uint256 total;
-    std::string additional_info;
-};
-
-/// Account (getAccount): the user's sub-account with one provider.
-struct compute_account {
-    crypto::address user, provider;
-    uint256 nonce, balance, pending_refund;
-    std::string additional_info;
-    bool acknowledged = false;  ///< the user trusts the owner's TEE acknowledgement
-    std::uint64_t generation = 0;
-    uint256 revoked_bitmap;
-    /// Spendable balance: balance − pendingRefund (0 when the refund exceeds it).
-    uint256 locked() const { return balance >= pending_refund ? balance - pending_refund : uint256(0); }
-};
-
-namespace compute_abi {
-inline constexpr std::string_view service_tuple = "(address,string,string,uint256,uint256,uint256,string,string,string,address,bool)";
-inline constexpr std::string_view account_tuple =
-    "(address,address,uint256,uint256,uint256,(uint256,uint256,uint256,bool)[],string,bool,uint256,uint256,uint256)";
-inline constexpr std::string_view ledger_tuple = "(address,uint256,uint256,string)";
-inline constexpr std::size_t max_page = 50;  ///< getAllServices limit (LimitTooLarge above)
-
-namespace detail {
-inline failure shape(std::string_view what) { return fail(errc::malformed_response, std::string(what) + ": unexpected ABI shape"); }
-}  // namespace detail
-
-/// One Service tuple value.
-inline result<compute_service> service_from(const codec::abi::value& v) {
-    using codec::abi::from_value;
-    const auto* f = v.as_list();
-    if (!f || f->size() != 11) return detail::shape("Service");
-    compute_service s;
-    ZEROG_TRY(s.provider, from_value<crypto::address>((*f)[0]));
-    ZEROG_TRY(s.service_type, from_value<std::string>((*f)[1]));
-    ZEROG_TRY(s.url, from_value<std::string>((*f)[2]));
-    ZEROG_TRY(s.input_price, from_value<uint256>((*f)[3]));
-    ZEROG_TRY(s.output_price, from_value<uint256>((*f)[4]));
-    ZEROG_TRY(s.updated_at, from_value<uint256>((*f)[5]));
-    ZEROG_TRY(s.model, from_value<std::string>((*f)[6]));
-    ZEROG_TRY(s.verifiability, from_value<std::string>((*f)[7]));
-    ZEROG_TRY(s.additional_info, from_value<std::string>((*f)[8]));
-    ZEROG_TRY(s.tee_signer, from_value<crypto::address>((*f)[9]));
-    ZEROG_TRY(s.tee_signer_acknowledged, from_value<bool>((*f)[10]));
-    return s;
-}
-
-/// getService return data.
-inline result<compute_service> decode_service(byte_span ret) {
-    ZEROG_TRY(auto l, codec::abi::decode("(" + std::string(service_tuple) + ")", ret));
-    if (l.size() != 1) return detail::shape("getService");
-    return service_from(l[0]);
-}
-
-/// getAllServices return data: (Service[] page, uint256 total).
-inline result<std::pair<std::vector<compute_service>, std::uint64_t>> decode_service_page(byte_span ret) {
-    ZEROG_TRY(auto l, codec::abi::decode("(" + std::string(service_tuple) + "[],uint256)", ret));
-    if (l.size() != 2 || !l[0].as_list()) return detail::shape("getAllServices");
-    std::vector<compute_service> out;
-    for (const auto& e : *l[0].as_list()) {
-        ZEROG_TRY(auto s, service_from(e));
-        out.push_back(std::move(s));
-    }
-    ZEROG_TRY(std::uint64_t total, codec::abi::from_value<std::uint64_t>(l[1]));
-    return std::pair{std::move(out), total};
-}
-
-/// getAccount return data.
-inline result<compute_account> decode_account(byte_span ret) {
-    using codec::abi::from_value;
-    ZEROG_TRY(auto l, codec::abi::decode("(" + std::string(account_tuple) + ")", ret));
-    const auto* f = l.size() == 1 ? l[0].as_list() : nullptr;
-    if (!f || f->size() != 11) return detail::shape("getAccount");
-    compute_account a;
-    ZEROG_TRY(a.user, from_value<crypto::address>((*f)[0]));
-    ZEROG_TRY(a.provider, from_value<crypto::address>((*f)[1]));
-    ZEROG_TRY(a.nonce, from_value<uint256>((*f)[2]));
-    ZEROG_TRY(a.balance, from_value<uint256>((*f)[3]));
-    ZEROG_TRY(a.pending_refund, from_value<uint256>((*f)[4]));
-    ZEROG_TRY(a.additional_info, from_value<std::string>((*f)[6]));
-    ZEROG_TRY(a.acknowledged, from_value<bool>((*f)[7]));
-    ZEROG_TRY(a.generation, from_value<std::uint64_t>((*f)[9]));
-    ZEROG_TRY(a.revoked_bitmap, from_value<uint256>((*f)[10]));
-    return a;
-}
-
-/// getLedger return data.
-inline result<compute_ledger> decode_ledger(byte_span ret) {
-    using codec::abi::from_value;
-    ZEROG_TRY(auto l, codec::abi::decode("(" + std::string(ledger_tuple) + ")", ret));
-    const auto* f = l.size() == 1 ? l[0].as_list() : nullptr;
-    if (!f || f->size() != 4) return detail::shape("getLedger");
-    compute_ledger g;
-    ZEROG_TRY(g.user, from_value<crypto::address>((*f)[0]));
-    ZEROG_TRY(g.available, from_value<uint256>((*f)[1]));
-    ZEROG_TRY(g.total, from_value<uint256>((*f)[2]));
-    ZEROG_TRY(g.additional_info, from_value<std::string>((*f)[3]));
-    return g;
-}
-}  // namespace compute_abi
+using compute::one_0g;
+using compute::min_ledger_deposit;
+using compute::min_first_transfer;
+using compute::compute_service;
+using compute::compute_ledger;
+using compute::compute_account;
+namespace compute_abi = compute::compute_abi;
+using compute::chat_sse_parser;
+using compute::chat_message;
+using compute::chat_request;
 
 /// How session tokens are reused (spec §4.3: tokens are bearer credentials without replay
 /// protection; some providers bind a token's nonce to one request, see devnet replay_mode).
@@ -168,22 +51,22 @@ enum class verification {
 
 /// Compute client configuration. Value type.
 struct compute_client_options {
-    std::string rpc_url;          ///< the chain's JSON-RPC endpoint
-    /// Equivalent endpoints tried after `rpc_url` when it cannot be reached (net/jsonrpc.hpp).
-    std::vector<std::string> rpc_fallback_urls;
+    /// EVM RPC endpoints, preferred first; the others are tried when one cannot be reached
+    /// (net/jsonrpc.hpp, "Failover"). At least one.
+    std::vector<std::string> rpc_urls;
     std::uint64_t chain_id = 0;   ///< required: transactions are refused on another chain
     crypto::address ledger;       ///< LedgerManager
     crypto::address inference;    ///< InferenceServing
-    std::string user_id;          ///< rate-limiter and budget identity ("" = anonymous)
+    std::string user;             ///< rate-limiter and budget identity ("" = anonymous)
 
     std::chrono::milliseconds rpc_timeout{30'000};             ///< one contract read
-    std::chrono::milliseconds tx_timeout{120'000};             ///< one transaction, receipt included
+    std::chrono::milliseconds finality_timeout{120'000};       ///< one transaction, receipt included
     std::chrono::milliseconds inference_timeout{300'000};      ///< one inference, failover included
     std::chrono::milliseconds per_provider_timeout{60'000};    ///< one provider's attempt (then fail over)
     std::chrono::milliseconds connect_timeout{5'000};
     std::chrono::milliseconds state_ttl{10'000};               ///< reuse of account/service reads
 
-    compute::token_cache_options tokens;                        ///< lifetime default 1 h, ≤ 24 h
+    compute::token_cache_options tokens;                        ///< lifetime default 5 min, ≤ 1 h (session_token.hpp)
     token_reuse reuse = token_reuse::adaptive;
     /// On an auth error naming expiry, revocation or generation: re-read the account, take a new
     /// token and retry once. false: return the provider's error as is.
@@ -191,23 +74,21 @@ struct compute_client_options {
     verification verify = verification::strict;
     bool check_balance = true;                                  ///< refuse requests the sub-account cannot cover
     compute::estimate_options estimate;
-};
 
-/// One chat message.
-struct chat_message {
-    std::string role;
-    std::string content;
-};
-
-/// An OpenAI-compatible chat-completions request.
-struct chat_request {
-    std::vector<chat_message> messages;
-    std::optional<std::string> model;           ///< default: the service's model
-    bool stream = false;
-    std::optional<std::uint64_t> max_tokens;
-    boost::json::object extra;                  ///< further OpenAI parameters, sent as given
-    /// Streaming: called with each content delta as it arrives (on the client's executor).
-    std::function<void(std::string_view)> on_delta;
+    /// The options of a loaded configuration (endpoints, contracts, timeouts). Addresses were
+    /// validated by the configuration layer; a missing one is an error here, not a zero address.
+    static result<compute_client_options> from_config(const config::configuration& c) {
+        compute_client_options o;
+        if (c.rpc_urls.value.empty()) return fail(errc::invalid_argument, "no RPC URL configured");
+        o.rpc_urls = c.rpc_urls.value;
+        o.chain_id = c.chain_id.value;
+        ZEROG_TRY(o.ledger, crypto::address::parse(c.contracts.ledger.value));
+        ZEROG_TRY(o.inference, crypto::address::parse(c.contracts.inference.value));
+        o.rpc_timeout = c.timeouts.rpc.value;
+        o.inference_timeout = c.timeouts.inference.value;
+        o.finality_timeout = c.timeouts.finality.value;
+        return o;
+    }
 };
 
 /// Where to send an inference: a provider, optionally at another URL than the registered one

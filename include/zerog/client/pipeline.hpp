@@ -43,7 +43,7 @@ struct call_context {
     std::string_view operation;      ///< e.g. "eth_sendRawTransaction", used in errors and telemetry
     std::string_view endpoint;       ///< redacted origin (scheme://host:port): breaker and limiter key
     std::string_view user;           ///< the caller identity the host application passes in ("" = anonymous)
-    policy::steady_time deadline;    ///< absolute, from the policy set's Clock
+    zerog::steady_time deadline;    ///< absolute, from the policy set's Clock
     double cost = 1.0;               ///< rate-limiter units this call consumes
 };
 

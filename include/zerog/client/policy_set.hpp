@@ -14,24 +14,26 @@
 #pragma once
 
 #include <zerog/policy/circuit_breaker.hpp>
+#include <zerog/policy/concurrency_limiter.hpp>
 #include <zerog/policy/clock.hpp>
 #include <zerog/policy/persistence.hpp>
 #include <zerog/policy/rate_limiter.hpp>
 #include <zerog/policy/retry.hpp>
-#include <zerog/policy/signer.hpp>
+#include <zerog/crypto/signer.hpp>
 #include <zerog/policy/telemetry.hpp>
-#include <zerog/policy/transport.hpp>
+#include <zerog/net/transport.hpp>
 
 namespace zerog::client {
 
-template <policy::Transport Transport = policy::null_transport,
-          policy::Signer Signer = policy::null_signer,
+template <net::Transport Transport = net::null_transport,
+          crypto::Signer Signer = crypto::null_signer,
           policy::RetryPolicy Retry = policy::no_retry,
           policy::CircuitBreaker Breaker = policy::no_breaker,
           policy::RateLimiter Limiter = policy::no_limit,
           policy::Persistence Persistence = policy::no_persistence,
           policy::Telemetry Telemetry = policy::null_telemetry,
-          policy::Clock Clock = policy::system_clock_policy>
+          policy::Clock Clock = policy::system_clock_policy,
+          policy::ConcurrencyLimiter Concurrency = policy::no_concurrency_limit>
 struct policy_set {
     using transport_type = Transport;
     using signer_type = Signer;
@@ -41,6 +43,7 @@ struct policy_set {
     using persistence_type = Persistence;
     using telemetry_type = Telemetry;
     using clock_type = Clock;
+    using concurrency_type = Concurrency;
 
     [[no_unique_address]] Transport transport{};
     [[no_unique_address]] Signer signer{};
@@ -50,6 +53,7 @@ struct policy_set {
     [[no_unique_address]] Persistence persistence{};
     [[no_unique_address]] Telemetry telemetry{};
     [[no_unique_address]] Clock clock{};
+    [[no_unique_address]] Concurrency concurrency{};  ///< operations in flight per user and endpoint
 };
 
 }  // namespace zerog::client

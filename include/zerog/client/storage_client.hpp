@@ -28,7 +28,7 @@
 //
 // Every network call goes through client::guarded_call (telemetry → deadline → limiter → retry →
 // breaker) with a deadline that never exceeds the operation's own (upload/download/finality
-// timeouts); every wait and poll loop is bounded by it. Node answers are matched on the §7.3
+// timeouts); every wait and poll loop is bounded by it. Node answers are matched on the storage.md §7.3
 // substrings ("already uploaded…" = success, "too many data writing" = back off).
 //
 // Never paying twice: before a transaction is signed the submission (root, network, fee, state)
@@ -42,12 +42,15 @@
 #pragma once
 
 #include <zerog/chain/tx_sender.hpp>
+#include <zerog/client/endpoint_choice.hpp>
 #include <zerog/client/pipeline.hpp>
+#include <zerog/core/ref.hpp>
 #include <zerog/client/storage_common.hpp>
 #include <zerog/net/co_try.hpp>
 #include <zerog/net/jsonrpc.hpp>
 #include <zerog/net/sync.hpp>
 #include <zerog/policy/budget.hpp>
+#include <zerog/policy/endpoint_selector.hpp>
 #include <zerog/storage/data_source.hpp>
 #include <zerog/storage/file_tree.hpp>
 #include <zerog/storage/segment_proof.hpp>
@@ -69,15 +72,6 @@ namespace zerog::client {
 namespace asio = boost::asio;
 
 namespace storage_detail {
-/// A non-owning Signer over the policy set's signer (tx_sender takes its signer by value; keys
-/// are move-only and must not be duplicated).
-template <class S>
-struct signer_ref {
-    const S* s = nullptr;
-    crypto::address address() const { return s->address(); }
-    result<crypto::signature> sign_digest(const hash256& d) const { return s->sign_digest(d); }
-};
-
 /// co_spawn completion for run_workers. A named type on purpose: with a lambda here, GCC 12 at
 /// -O2 emits co_spawn_entry_point<…, lambda> into COMDAT groups that differ between TUs, and a
 /// program with two TUs instantiating the storage client fails to link ("defined in discarded
@@ -132,16 +126,16 @@ class storage_client {
 public:
     using transport_type = typename Policies::transport_type;
     using signer_type = typename Policies::signer_type;
-    using sender_type = chain::tx_sender<transport_type, storage_detail::signer_ref<signer_type>>;
+    using sender_type = chain::tx_sender<transport_type, zerog::ref<const signer_type>>;
 
     /// From a policy set (movable policy sets only).
-    storage_client(Policies p, storage_client_options o)
+    storage_client(storage_client_options o, Policies p)
         requires std::is_move_constructible_v<Policies>
         : p_(std::move(p)), o_(std::move(o)) { init(); }
-    /// From a factory returning the policy set by value: for policy sets that cannot move
-    /// (memory_persistence holds a mutex); guaranteed copy elision builds it in place.
+    /// From a factory returning the policy set by value: for policy sets that cannot move (the
+    /// production mix; memory_persistence holds a mutex); guaranteed copy elision builds it in place.
     template <class Make>
-        requires std::is_invocable_r_v<Policies, Make>
+        requires std::same_as<std::invoke_result_t<Make&>, Policies>
     storage_client(storage_client_options o, Make make) : p_(make()), o_(std::move(o)) { init(); }
 
 private:
@@ -152,8 +146,8 @@ private:
             chain::tx_sender_options so;
             so.chain_id = o_.chain_id;
             so.timeout = o_.finality_timeout;
-            sender_ = std::make_unique<sender_type>(chain::eth_client<transport_type>(p_.transport, o_.rpc_urls),
-                                                    storage_detail::signer_ref<signer_type>{&p_.signer}, so);
+            sender_ = std::make_unique<sender_type>(chain::eth_client<transport_type>(p_.transport, o_.rpc_urls, selected_by(selector_)),
+                                                    zerog::ref<const signer_type>{&p_.signer}, so);
         }
     }
 
@@ -190,21 +184,26 @@ public:
     }
 
 private:
-    using steady_time = policy::steady_time;
+    /// The endpoint part of the concurrency key of this client's operations.
+    static constexpr std::string_view operation_key = "storage";
+    using steady_time = zerog::steady_time;
     steady_time now() const { return p_.clock.now(); }
     steady_time until(std::chrono::milliseconds d) const { return now() + d; }
 
     /// One guarded JSON-RPC call to `url` (node, indexer), bounded by `deadline` and rpc_timeout.
     asio::awaitable<result<json::value>> rpc(const std::string& url, std::string method, json::array params, steady_time deadline) {
         const std::string endpoint = redact_endpoint(url);
-        policy::request_options ro;
+        net::request_options ro;
         ro.deadline = std::min(deadline, now() + o_.rpc_timeout);
         ro.connect_timeout = std::min(ro.connect_timeout, o_.rpc_timeout);
         ro.read_timeout = std::min(ro.read_timeout, o_.rpc_timeout);
         ro.write_timeout = std::min(ro.write_timeout, o_.rpc_timeout);
         net::jsonrpc_client<transport_type> c(p_.transport, url);
         call_context ctx{method, endpoint, o_.user, deadline};
-        co_return co_await guarded_call(p_, ctx, [&]() { return c.call(method, params, ro); });
+        const auto t0 = now();
+        auto r = co_await guarded_call(p_, ctx, [&]() { return c.call_async(method, params, ro); });
+        record_outcome(selector_, url, r ? nullptr : &r.error(), now() - t0);
+        co_return r;
     }
 
     /// zgs_getFileInfo(root, need_available) on one node.
@@ -234,7 +233,7 @@ private:
     /// Candidate node URLs: the indexer's trusted nodes (first indexer that answers), else the
     /// configured node list.
     asio::awaitable<std::vector<std::string>> candidate_urls(steady_time deadline, std::vector<std::string>& notes) {
-        for (const auto& ix : o_.indexer_urls) {
+        for (const auto& ix : choose(selector_, o_.indexer_urls)) {
             auto v = co_await rpc(ix, "indexer_getShardedNodes", json::array(), deadline);
             if (!v) { notes.push_back(v.error().message()); continue; }
             std::vector<std::string> urls;
@@ -294,6 +293,15 @@ private:
         if (progress_) progress_(storage_progress{ph, done, total});
     }
 
+    /// One stage of an operation, logged at debug through the Telemetry policy (no-op with the
+    /// null telemetry: `enabled` is constexpr false there).
+    void stage(std::string_view event, const hash256& root, const std::string& what) {
+        if (!p_.telemetry.enabled(policy::log_level::debug)) return;
+        const std::string r = to_hex(root);
+        const policy::field f[] = {{"root", std::string_view(r)}, {"what", std::string_view(what)}};
+        p_.telemetry.log(policy::log_level::debug, event, f);
+    }
+
     // storage_upload.hpp
     struct upload_plan;
     asio::awaitable<result<upload_result>> upload_one(const storage::data_source& src, storage::file_tree tree, upload_plan& plan);
@@ -326,6 +334,8 @@ private:
 
     Policies p_;
     storage_client_options o_;
+    /// Orders RPC endpoints, indexers and the nodes reads go to (health, then latency).
+    policy::endpoint_selector<typename Policies::breaker_type, typename Policies::clock_type> selector_{{}, &p_.breaker, {}, p_.clock};
     std::unique_ptr<sender_type> sender_;
     progress_fn progress_;
     policy::budget_ledger* budget_ = nullptr;
@@ -336,20 +346,3 @@ private:
 
 #include <zerog/client/storage_download.hpp>
 #include <zerog/client/storage_upload.hpp>
-
-#include <zerog/crypto/secp256k1_signer.hpp>
-#include <zerog/net/http_transport.hpp>
-#include <zerog/policy/persistence.hpp>
-
-namespace zerog {
-/// Production mix: Beast HTTP(S) transport, libsecp256k1 signer, in-memory submission records.
-using storage_policies = client::policy_set<net::http_transport, crypto::secp256k1_signer, policy::no_retry, policy::no_breaker,
-                                            policy::no_limit, policy::memory_persistence>;
-using storage_client = client::storage_client<storage_policies>;
-namespace testing {
-/// Test mix: scripted transport, mock signer, inspectable persistence.
-using storage_policies = client::policy_set<policy::testing::mock_transport, policy::testing::mock_signer, policy::no_retry,
-                                            policy::no_breaker, policy::no_limit, policy::testing::mock_persistence>;
-using storage_client = client::storage_client<storage_policies>;
-}  // namespace testing
-}  // namespace zerog

@@ -1,5 +1,5 @@
 // storage_client download and verification (included by storage_client.hpp; Go's downloader is
-// the reference, storage.md §10.2):
+// the reference, docs/protocol/storage.md §10.2):
 //   * locations: indexer_getFileLocations, else the configured/trusted nodes; every node must
 //     answer zgs_getFileInfo(root, true) with the same size and tx_seq to be used;
 //   * segments fetched in parallel with zgs_downloadSegmentWithProofByTxSeq; each is checked for
@@ -34,21 +34,8 @@
 namespace zerog::client {
 
 namespace storage_detail {
-/// Failures worth resuming after: the network, 5xx/-32603 and back-pressure, or a deadline (the
-/// data fetched so far is still good). Everything else — a JSON-RPC error object (the node says our
-/// request is wrong), an oversized answer, validation, proof/root mismatch, local I/O,
-/// cancellation — is final.
-inline bool transient(const zerog::error& e) {
-    if (e.code().category() != zerog::zerog_category()) return e.code() != boost::asio::error::operation_aborted;
-    switch (static_cast<errc>(e.code().value())) {
-        case errc::timeout: case errc::connection_failed: case errc::connection_closed: case errc::tls_error:
-        case errc::server_error: case errc::server_busy:
-        case errc::deadline_exceeded: case errc::circuit_open: case errc::rate_limited:
-            return true;
-        default:
-            return false;
-    }
-}
+/// Failures worth resuming after: core/error_class.hpp `is_resumable` (the one table).
+inline bool transient(const zerog::error& e) { return zerog::is_resumable(e); }
 
 /// The download's part file `<out>.zerog-part` and its sidecar `<out>.zerog-part.json`
 /// ({"zerogPart":1,"root","size","segments","done":[[index,"0x<segment root>"],…]}).
@@ -258,14 +245,25 @@ auto storage_client<P>::fetch_segment(const hash256& root, const located_file& l
                                       steady_time deadline, hash256* leaf_out, std::uint64_t* requests)
     -> asio::awaitable<result<bytes>> {
     ZEROG_CO_TRY(const storage::segment_span span, storage::data_segment(loc.layout, j));
-    std::vector<const storage_node*> holders;
+    // The nodes holding segment j, in the selector's order: consecutive segments rotate over the
+    // equally good holders (healthy and fast) and the others follow for failover; holders behind
+    // an open breaker are left out unless nothing else holds the segment.
+    std::vector<std::string> holder_urls;
     for (const auto& n : loc.nodes)
-        if (n.shard.holds(loc.start_segment() + j)) holders.push_back(&n);
+        if (n.shard.holds(loc.start_segment() + j)) holder_urls.push_back(n.url);
+    const auto plan = selector_.plan(holder_urls);
+    std::vector<std::string> order = plan.endpoints.empty() ? holder_urls : plan.endpoints;
+    if (const std::size_t spread = plan.endpoints.empty() ? order.size() : plan.preferred; spread > 1)
+        std::rotate(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(j % spread), order.begin() + static_cast<std::ptrdiff_t>(spread));
+    std::vector<const storage_node*> holders;
+    for (const auto& u : order)
+        for (const auto& n : loc.nodes)
+            if (n.url == u) { holders.push_back(&n); break; }
     std::string why;
     std::optional<zerog::error> net_error;  // the last transient failure, when no node served bad data
     bool bad_data = false;
     for (std::size_t k = 0; k < holders.size(); ++k) {
-        const storage_node& n = *holders[(j + k) % holders.size()];
+        const storage_node& n = *holders[k];
         json::array params;
         params.emplace_back(loc.info.seq);
         params.emplace_back(j);
@@ -335,6 +333,8 @@ auto storage_client<P>::download_async(hash256 root, std::string out_path, downl
     -> asio::awaitable<result<download_result>> {
     namespace fs = std::filesystem;
     const auto deadline = until(o_.download_timeout);
+    auto slot = p_.concurrency.try_enter(policy::limit_key{o_.user, operation_key});
+    if (!slot) co_return std::move(slot).error().during("downloading " + to_hex(root));
     download_result res;
     res.root = root;
     const fs::path out(out_path);
@@ -431,6 +431,8 @@ auto storage_client<P>::download_async(hash256 root, std::string out_path, downl
 template <class P>
 auto storage_client<P>::verify_async(hash256 root) -> asio::awaitable<result<verify_result>> {
     const auto deadline = until(o_.download_timeout);
+    auto slot = p_.concurrency.try_enter(policy::limit_key{o_.user, operation_key});
+    if (!slot) co_return std::move(slot).error().during("verifying " + to_hex(root));
     ZEROG_CO_TRY(const located_file loc, co_await locate(root, deadline));
     verify_result r;
     r.root = root;

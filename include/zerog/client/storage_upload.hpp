@@ -1,4 +1,4 @@
-// storage_client upload (included by storage_client.hpp). Order and why (storage.md §9):
+// storage_client upload (included by storage_client.hpp). Order and why (docs/protocol/storage.md §9):
 //   1. validation before anything is paid: the file (exists, regular, readable, non-empty, within
 //      limits.max_file_size), replicas ≥ 1 and reachable by the nodes' shard coverage (§8), tags;
 //   2. root + submission in one pass (file_tree), per fragment above the fragment size (§9.6);
@@ -56,6 +56,9 @@ auto storage_client<P>::upload_async(std::string path, upload_options opt) -> as
     auto invalid = [&](errc c, std::string what) {
         return zerog::error(c, std::move(what) + "; nothing was sent or paid").during("validating the upload of " + path);
     };
+    // 0. a concurrency slot for the whole operation (policy_set::concurrency; refused at once)
+    auto slot = p_.concurrency.try_enter(policy::limit_key{o_.user, operation_key});
+    if (!slot) co_return std::move(slot).error().during("uploading " + path + "; nothing was sent or paid");
     // 1. validation
     ZEROG_CO_TRY(auto src, open_checked(path, "validating the upload of " + path));
     const std::uint64_t size = src.size();
@@ -143,7 +146,7 @@ auto storage_client<P>::read_price(const crypto::address& flow, steady_time dead
         c.to = to;
         c.data = std::move(data);
         call_context ctx{"eth_call", redact_endpoint(eth.url()), o_.user, deadline};
-        co_return co_await guarded_call(p_, ctx, [&]() { return eth.call(c, chain::block_tag::latest(), eth.options_until(deadline)); });
+        co_return co_await guarded_call(p_, ctx, [&]() { return eth.call_async(c, chain::block_tag::latest(), eth.options_until(deadline)); });
     };
     market_price out;
     if (o_.market) {
@@ -242,6 +245,8 @@ auto storage_client<P>::upload_one(const storage::data_source& src, storage::fil
     }
     std::uint64_t seq = 0;
     policy::budget_hold hold;  // released on every early return (nothing more was spent)
+    stage("upload.existence", root, known ? (all_final ? "finalized on every selected node" : "known, not finalized everywhere")
+                                          : "not on the nodes: a submission is needed");
     if (known) {
         seq = known->seq;
         // Remember what we found, without overwriting our own record of a payment.
@@ -260,6 +265,7 @@ auto storage_client<P>::upload_one(const storage::data_source& src, storage::fil
         }
     } else {
         // 4. pay exactly once
+        stage("upload.submit", root, "one Submit transaction (guarded against paying twice)");
         ZEROG_CO_TRY(seq, co_await submit_once(tree, plan, out, hold));
         all_final = false;
     }
@@ -270,12 +276,15 @@ auto storage_client<P>::upload_one(const storage::data_source& src, storage::fil
         if (budget_ && hold.empty()) {
             ZEROG_CO_TRY(hold, reserve_budget(root, std::nullopt, tree.layout.size));
         }
+        stage("upload.log_sync", root, "waiting for the nodes to sync tx_seq " + std::to_string(seq));
         ZEROG_CO_CHECK(co_await wait_nodes(root, plan, false, seq));  // 5.
         // Placement (startEntryIndex) as the node synced it from the Submit event.
         auto fi = co_await file_info_at(plan.at(0).url, root, false, plan.deadline);
         if (!fi) co_return std::move(fi).error();
         if (!*fi) co_return zerog::error(errc::state_conflict, "node forgot root " + to_hex(root)).at(redact_endpoint(plan.at(0).url));
+        stage("upload.segments", root, std::to_string(tree.layout.segments) + " segment(s) to " + std::to_string(plan.selected.size()) + " node(s)");
         ZEROG_CO_CHECK(co_await upload_segments(src, tree, **fi, plan));  // 6.
+        stage("upload.finality", root, "waiting for every selected node to finalize");
         ZEROG_CO_CHECK(co_await wait_nodes(root, plan, true, seq));       // 7.
         hold.commit(policy::budget_kind::bytes_uploaded);
         hold.commit(policy::budget_kind::requests);
@@ -286,6 +295,7 @@ auto storage_client<P>::upload_one(const storage::data_source& src, storage::fil
     for (std::size_t s = 0; s < plan.selected.size(); ++s) out.nodes.push_back(plan.at(s).url);
     // 8. verification
     if (plan.verify) {
+        stage("upload.verify", root, std::to_string(std::max(1u, o_.verify_samples)) + " sampled segment(s) per node");
         located_file loc;
         loc.layout = tree.layout;
         for (std::size_t s = 0; s < plan.selected.size(); ++s) {
@@ -306,6 +316,7 @@ auto storage_client<P>::upload_one(const storage::data_source& src, storage::fil
         if (!ok) co_return std::move(ok).error().during("verifying the upload of root " + to_hex(root));
         out.verified = true;
     }
+    stage("upload.done", root, "tx_seq " + std::to_string(out.tx_seq) + (out.verified ? ", verified" : ""));
     if (auto rec = p_.persistence.find_submission(root, plan.network); rec && *rec) {
         policy::submission_record r = **rec;
         r.tx_seq = out.tx_seq;
@@ -352,7 +363,7 @@ auto storage_client<P>::submit_once(const storage::file_tree& tree, upload_plan&
                                                                  " was recorded without a transaction hash (another process may have sent it); not paying again");
             ZEROG_CO_TRY(const hash256 h, from_hex_fixed<32>(prev->tx_hash));
             call_context ctx{"eth_getTransactionReceipt", redact_endpoint(eth.url()), o_.user, fdl};
-            ZEROG_CO_TRY(auto rc, co_await guarded_call(p_, ctx, [&]() { return eth.get_transaction_receipt(h, eth.options_until(fdl)); }));
+            ZEROG_CO_TRY(auto rc, co_await guarded_call(p_, ctx, [&]() { return eth.get_transaction_receipt_async(h, eth.options_until(fdl)); }));
             if (!rc || !rc->status)
                 co_return zerog::error(errc::state_conflict, "root " + to_hex(root) + " was already submitted in tx " + prev->tx_hash +
                                                                  (rc ? " which reverted" : " which is not mined yet") + "; not paying again");
@@ -383,7 +394,7 @@ auto storage_client<P>::submit_once(const storage::file_tree& tree, upload_plan&
         c.data = calldata;
         c.value = fee;
         call_context ctx{"eth_call", redact_endpoint(eth.url()), o_.user, fdl};
-        auto probe = co_await guarded_call(p_, ctx, [&]() { return eth.call(c, chain::block_tag::latest(), eth.options_until(fdl)); });
+        auto probe = co_await guarded_call(p_, ctx, [&]() { return eth.call_async(c, chain::block_tag::latest(), eth.options_until(fdl)); });
         if (!probe && probe.error().is(errc::reverted) &&
             (probe.error().detail().find("without data") != std::string::npos || probe.error().detail().rfind("node says:", 0) == 0)) {
             ZEROG_CO_TRY(calldata, storage::submit_calldata_legacy(tree.submission));
@@ -407,7 +418,7 @@ auto storage_client<P>::submit_once(const storage::file_tree& tree, upload_plan&
     req.data = std::move(calldata);
     req.idempotency_key = key;
     call_context ctx{"flow.submit", redact_endpoint(eth.url()), o_.user, fdl};
-    auto sent = co_await guarded_call(p_, ctx, [&]() { return sender_->send(req); });
+    auto sent = co_await guarded_call(p_, ctx, [&]() { return sender_->send_async(req); });
     if (!sent) {
         // Whatever hash was signed may still be mined: remember it so no re-run pays again.
         auto idem = sender_->store().find(key);

@@ -172,6 +172,10 @@ public:
         // array suffixes, innermost first: "uint256[2][]" is a dynamic array of uint256[2]
         while (peek() == '[') {
             const std::size_t open = i_++;
+            // An element that encodes to no bytes (the empty tuple, a static T[0]) would let a length
+            // word or a type string ask for billions of values at no cost in data: refused (Solidity
+            // has no such types; a dynamic T[0] such as string[0] is fine and stays accepted).
+            if (!t.is_dynamic() && t.head_size() == 0) return err("array of a zero-size element type", open);
             if (peek() == ']') {
                 ++i_;
                 t = type::array(std::move(t));

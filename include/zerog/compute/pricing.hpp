@@ -1,4 +1,4 @@
-// Compute pricing (spec/compute.md §2, §4.2, §4.5): usage from OpenAI-compatible responses, exact
+// Compute pricing (docs/protocol/compute.md §2, §4.2, §4.5): usage from OpenAI-compatible responses, exact
 // fees, a pre-send fee estimate, and the balance check that refuses a request we cannot pay.
 //
 //   fee = inputPrice · prompt_tokens + outputPrice · completion_tokens      (neuron, exact uint256)

@@ -1,4 +1,4 @@
-// The HTTP shape of a G3 inference exchange (spec/compute.md §4.2, §4.4–§4.6), without any I/O:
+// The HTTP shape of a G3 inference exchange (docs/protocol/compute.md §4.2, §4.4–§4.6), without any I/O:
 // paths, the exact request headers, and where the chat key for signature lookup comes from.
 //
 //   POST {service.url}/v1/proxy/chat/completions

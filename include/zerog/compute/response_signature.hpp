@@ -1,4 +1,4 @@
-// TEE response signatures (spec/compute.md §4.6): the provider's TEE signs, per chat, the text
+// TEE response signatures (docs/protocol/compute.md §4.6): the provider's TEE signs, per chat, the text
 //
 //   hex(sha256(request body)) + ":" + hex(sha256(response body))      (lower-case, no 0x)
 //
@@ -25,7 +25,7 @@
 #include <zerog/core/bytes.hpp>
 #include <zerog/crypto/address.hpp>
 #include <zerog/crypto/personal_sign.hpp>
-#include <zerog/policy/signer.hpp>
+#include <zerog/crypto/signer.hpp>
 
 #include <cryptopp/sha.h>
 
@@ -206,7 +206,7 @@ inline result<signature_response> verify_signature_response_json(std::string_vie
 }
 
 /// Provider side: sign `text` with the TEE signer and build the endpoint's answer.
-template <policy::Signer S>
+template <crypto::Signer S>
 result<signature_response> sign_response_text(const S& tee_signer, std::string text) {
     signature_response r;
     ZEROG_TRY(r.signature, crypto::sign_personal(tee_signer, std::string_view(text)));
@@ -216,7 +216,7 @@ result<signature_response> sign_response_text(const S& tee_signer, std::string t
 }
 
 /// Provider side: sign the chatbot text of this exchange.
-template <policy::Signer S>
+template <crypto::Signer S>
 result<signature_response> sign_response(const S& tee_signer, std::string_view request_body, std::string_view response_body) {
     return sign_response_text(tee_signer, response_signed_text(request_body, response_body));
 }

@@ -1,4 +1,4 @@
-// 0G Compute G3 session tokens (spec/compute.md §4.3): building, signing, encoding, and the
+// 0G Compute G3 session tokens (docs/protocol/compute.md §4.3): building, signing, encoding, and the
 // provider-side parser/validator.
 //
 // Wire format, byte for byte what @0gfoundation/0g-compute-ts-sdk 0.9.0 produces:
@@ -9,7 +9,7 @@
 //   header    = "Bearer app-sk-" + base64std(tokenJSON + "|" + 0x-hex(r‖s‖v))
 //
 // tokenId 255 is an ephemeral session token (expiresAt = timestamp + lifetime, lifetime ≤ 24 h);
-// 0–254 are persistent API keys (expiresAt 0 = never). Signing goes through any policy::Signer: the
+// 0–254 are persistent API keys (expiresAt 0 = never). Signing goes through any crypto::Signer: the
 // private key never leaves the signer. Tokens are bearer credentials (§4.3): never log them.
 //
 // Validation (`check_session_token`) follows the Go broker's ValidateSession order and messages
@@ -28,8 +28,8 @@
 #include <zerog/crypto/address.hpp>
 #include <zerog/crypto/keccak.hpp>
 #include <zerog/crypto/personal_sign.hpp>
-#include <zerog/policy/clock.hpp>
-#include <zerog/policy/signer.hpp>
+#include <zerog/core/clock.hpp>
+#include <zerog/crypto/signer.hpp>
 
 #include <sys/random.h>
 
@@ -46,8 +46,13 @@ namespace zerog::compute {
 inline constexpr std::uint8_t ephemeral_token_id = 255;
 /// Longest ephemeral lifetime the broker accepts ("ephemeral token duration cannot exceed 24 hours").
 inline constexpr std::chrono::milliseconds max_ephemeral_lifetime{86'400'000};
-/// Our default lifetime (the SDK uses 24 h; a shorter bearer credential leaks less).
-inline constexpr std::chrono::milliseconds default_token_lifetime{3'600'000};
+/// Our default lifetime of a cached token: 5 minutes. Real providers accept a session token until
+/// it expires and keep no record of nonces, so a leaked token replays for its whole lifetime; the
+/// SDK's 24 h is a day-long bearer credential. Renewal ahead of expiry (token_cache_options::
+/// renew_margin) costs one signature (~40 µs) per provider every few minutes.
+inline constexpr std::chrono::milliseconds default_token_lifetime{5 * 60'000};
+/// The longest lifetime a session_token_cache accepts (configurable up to this bound): 1 hour.
+inline constexpr std::chrono::milliseconds max_cached_token_lifetime{60 * 60'000};
 /// Largest integer JavaScript (hence the SDK) represents exactly: bound for values we emit.
 inline constexpr std::int64_t js_max_safe_integer = 9'007'199'254'740'991;
 /// Longest nonce we emit or accept (the SDK's is 32 characters).
@@ -84,7 +89,7 @@ struct session_token {
 };
 
 /// Unix milliseconds of `clock.wall_now()` (for token_requirements::now_ms).
-template <policy::Clock C>
+template <zerog::Clock C>
 std::int64_t wall_ms(const C& clock) noexcept {
     return std::chrono::duration_cast<std::chrono::milliseconds>(clock.wall_now().time_since_epoch()).count();
 }
@@ -188,7 +193,7 @@ inline result<void> check_issuable(const session_claims& c) {
 
 /// Sign already-complete claims (claims.address must be the signer's). Errors: invalid_argument
 /// (check_issuable, or an address that is not the signer's), the signer's own errors.
-template <policy::Signer S>
+template <crypto::Signer S>
 result<session_token> sign_session_token(const S& signer, session_claims claims) {
     if (crypto::address(signer.address()) != claims.address)
         return fail(errc::invalid_argument, "session token: claims.address is not the signer's address");
@@ -208,7 +213,7 @@ result<session_token> sign_session_token(const S& signer, session_claims claims)
 /// Build and sign a token for `provider` (spec §4.3). Time comes from `clock.wall_now()` unless
 /// pinned. Errors: errc::invalid_argument (lifetime ≤ 0 or > 24 h, pinned values the broker would
 /// refuse), errc::internal (no randomness), the signer's errors.
-template <policy::Signer S, policy::Clock C = policy::system_clock_policy>
+template <crypto::Signer S, zerog::Clock C = zerog::system_clock_policy>
 result<session_token> make_session_token(const S& signer, const crypto::address& provider,
                                          const session_token_options& opt = {}, const C& clock = {}) {
     session_claims c;

@@ -1,4 +1,4 @@
-// Per-provider cache of ephemeral session tokens (spec/compute.md §4.3, §6.3).
+// Per-provider cache of ephemeral session tokens (docs/protocol/compute.md §4.3, §6.3).
 //
 // One personal_sign per provider per token lifetime; every request in between reuses the
 // precomputed "Bearer app-sk-…" string. A token is renewed when less than `renew_margin` of its
@@ -26,15 +26,6 @@
 
 namespace zerog::compute {
 
-/// Non-owning Signer model: lets a cache (which stores its signer by value) share a signer that
-/// the client also uses for transactions. The referenced signer must outlive the holder.
-template <policy::Signer S>
-struct signer_ref {
-    const S* signer;
-    decltype(auto) address() const { return signer->address(); }
-    result<crypto::signature> sign_digest(const hash256& d) const { return signer->sign_digest(d); }
-};
-
 /// Whether a provider's error text says our token is no longer usable, so the cached token should
 /// be invalidated and the request retried once with a fresh one (spec §6.3): the broker's messages
 /// for expiry, revocation and generation mismatch (§8) all contain one of these words.
@@ -47,12 +38,12 @@ inline bool is_stale_token_error(std::string_view provider_message) noexcept {
 
 /// Cache configuration.
 struct token_cache_options {
-    std::chrono::milliseconds lifetime = default_token_lifetime;   ///< (0, 24 h]
-    std::chrono::milliseconds renew_margin = std::chrono::minutes(5);  ///< [0, lifetime)
+    std::chrono::milliseconds lifetime = default_token_lifetime;      ///< (0, max_cached_token_lifetime = 1 h]
+    std::chrono::milliseconds renew_margin = std::chrono::minutes(1);  ///< [0, lifetime): renew this long before expiry
 };
 
-/// Thread-safe per-provider token cache. `S` is stored by value (use signer_ref to share one).
-template <policy::Signer S, policy::Clock C = policy::system_clock_policy>
+/// Thread-safe per-provider token cache. `S` is stored by value (hold a zerog::ref to share one).
+template <crypto::Signer S, zerog::Clock C = zerog::system_clock_policy>
 class session_token_cache {
 public:
     using token_ptr = std::shared_ptr<const session_token>;
@@ -61,8 +52,8 @@ public:
     /// every later get()/authorization() as errc::invalid_argument.
     explicit session_token_cache(S signer, token_cache_options opt = {}, C clock = {})
         : signer_(std::move(signer)), opt_(opt), clock_(std::move(clock)) {
-        if (opt.lifetime <= std::chrono::milliseconds::zero() || opt.lifetime > max_ephemeral_lifetime)
-            config_error_ = zerog::error(errc::invalid_argument, "session token lifetime must be in (0, 24 h], got " +
+        if (opt.lifetime <= std::chrono::milliseconds::zero() || opt.lifetime > max_cached_token_lifetime)
+            config_error_ = zerog::error(errc::invalid_argument, "cached session token lifetime must be in (0, 1 h], got " +
                                                                      std::to_string(opt.lifetime.count()) + " ms");
         else if (opt.renew_margin < std::chrono::milliseconds::zero() || opt.renew_margin >= opt.lifetime)
             config_error_ = zerog::error(errc::invalid_argument, "renewal margin must be in [0, lifetime), got " +

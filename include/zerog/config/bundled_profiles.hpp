@@ -1,8 +1,8 @@
 // The bundled network profiles: mainnet ("Aristotle", chain 16661) and testnet ("Galileo", 16602).
 //
 // Every value is copied from the specs and pinned by tests/config/test_profiles.cpp:
-//   * chain id, EVM RPC, storage indexer (turbo), Flow: spec/storage.md §11;
-//   * LedgerManager, InferenceServing, FineTuningServing: spec/compute.md §1 (SDK 0.9.0 constants).
+//   * chain id, EVM RPC, storage indexer (turbo), Flow: docs/protocol/storage.md §11;
+//   * LedgerManager, InferenceServing, FineTuningServing: docs/protocol/compute.md §1 (SDK 0.9.0 constants).
 // The market contract is not published; it is read from Flow.market() at run time (empty here).
 // The old Galileo deployment (chain 16601, Flow 0xbD75…) is stale and deliberately absent.
 //

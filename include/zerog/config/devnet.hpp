@@ -26,7 +26,7 @@
 #include <zerog/config/sources.hpp>
 #include <zerog/crypto/private_key.hpp>
 #include <zerog/crypto/secp256k1_context.hpp>
-#include <zerog/observe/redaction.hpp>
+#include <zerog/crypto/secret_registry.hpp>
 
 #include <memory>
 
@@ -99,7 +99,7 @@ inline devnet_layer parse_devnet_json(std::string_view text, const std::string& 
         } else if (auto key = crypto::private_key::from_hex(v->get_string()); !key) {
             out.push_back({"faucetKey", bad, errc::invalid_key, key.error().detail()});  // never echoes digits
         } else {
-            observe::secret_registry::instance().add_key(byte_span(key->unsafe_bytes().data(), 32));
+            crypto::secret_registry::instance().add_key(byte_span(key->unsafe_bytes().data(), 32));
             layer.faucet_address = crypto::address_of(*key).to_checksum_hex();
             layer.faucet_key = std::make_shared<const crypto::private_key>(std::move(*key));
         }

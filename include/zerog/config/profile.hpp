@@ -106,7 +106,7 @@ inline constexpr std::uint64_t max_file_size = 10ull << 20;     ///< 10 MiB (che
 inline constexpr std::uint64_t max_file_size_cap = 1ull << 40;  ///< 1 TiB: beyond this a typo is likelier than intent
 inline constexpr std::uint32_t replicas = 1;                    ///< the SDKs' expectedReplica
 inline constexpr std::uint32_t replicas_cap = 32;
-inline constexpr std::uint64_t fragment_size = 4ull << 30;      ///< 4 GiB (storage spec §1, §9.6)
+inline constexpr std::uint64_t fragment_size = 4ull << 30;      ///< 4 GiB (storage.md §1, §9.6)
 inline constexpr std::uint64_t fragment_size_min = 256;         ///< one chunk
 inline constexpr std::uint64_t fragment_size_cap = 64ull << 30; ///< 64 GiB
 inline constexpr std::chrono::milliseconds rpc_timeout{30'000};             ///< one JSON-RPC exchange

@@ -18,10 +18,8 @@ namespace zerog::config {
 /// A URL as it may be displayed (see file comment).
 inline std::string display_url(std::string_view url) {
     std::string origin = redact_endpoint(url);
-    const auto sep = url.find("://");
-    std::string_view rest = sep == std::string_view::npos ? url : url.substr(sep + 3);
-    const auto cut = rest.find_first_of("/?#");
-    if (cut != std::string_view::npos && rest.substr(cut) != "/") origin += "/…";
+    const std::string_view rest = zerog::detail::split_url(url).rest;
+    if (!rest.empty() && rest != "/") origin += "/…";
     return origin;
 }
 

@@ -13,7 +13,7 @@
 // allowed on devnet. The comparison is by derived address, so the keys themselves are not even
 // stored here, and no message ever contains key material.
 //
-// Loaded keys are registered with the log redaction layer (observe::secret_registry) so that a key
+// Loaded keys are registered with the log redaction layer (crypto::secret_registry) so that a key
 // that leaks into a log line anyway is scrubbed.
 //
 // Thread safety: pure functions, except that the password prompt touches the terminal.
@@ -26,7 +26,7 @@
 #include <zerog/crypto/password.hpp>
 #include <zerog/crypto/private_key.hpp>
 #include <zerog/crypto/secp256k1_context.hpp>
-#include <zerog/observe/redaction.hpp>
+#include <zerog/crypto/secret_registry.hpp>
 
 #include <array>
 #include <functional>
@@ -34,7 +34,7 @@
 
 namespace zerog::config {
 
-/// Addresses of the 10 default anvil/hardhat accounts (docs: shared/devnet.md), index = account number.
+/// Addresses of the 10 default anvil/hardhat accounts (the public development keys), index = account number.
 inline constexpr std::array<std::string_view, 10> development_account_addresses = {
     "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266", "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
     "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC", "0x90F79bf6EB2c4f870365E785982E1f101E93b906",
@@ -104,7 +104,7 @@ inline key_description describe_key(const environment& env, network net) {
     if (d.origin.from == key_origin::kind::env) {
         auto key = crypto::private_key::from_hex(*env.get("ZG_PRIVATE_KEY"));
         if (!key) { d.note = "ZG_PRIVATE_KEY is not a valid key: " + key.error().detail(); d.refused = true; return d; }
-        observe::secret_registry::instance().add_key(byte_span(key->unsafe_bytes().data(), 32));
+        crypto::secret_registry::instance().add_key(byte_span(key->unsafe_bytes().data(), 32));
         d.address = crypto::address_of(*key);
     } else if (d.origin.from == key_origin::kind::keystore) {
         const std::string path = *env.get("ZG_KEYSTORE");
@@ -166,7 +166,7 @@ inline result<std::optional<signing_key>> load_signing_key(const environment& en
         if (!k) return fail(std::move(k).error());
         key.emplace(std::move(*k));
     }
-    observe::secret_registry::instance().add_key(byte_span(key->unsafe_bytes().data(), 32));
+    crypto::secret_registry::instance().add_key(byte_span(key->unsafe_bytes().data(), 32));
     const crypto::address addr = crypto::address_of(*key);
     ZEROG_CHECK(check_key_allowed(addr, net, origin.where));
     return std::optional<signing_key>(signing_key{std::move(*key), addr, origin});

@@ -22,86 +22,12 @@
 
 #include <zerog/config/bundled_profiles.hpp>
 #include <zerog/config/values.hpp>
+#include <zerog/core/url.hpp>
 #include <zerog/crypto/address.hpp>
 
 #include <set>
 
 namespace zerog::config {
-
-/// The parts of an endpoint URL that validation and the transports need.
-struct endpoint_url {
-    std::string scheme;  ///< "http" or "https" (lower case)
-    std::string host;    ///< without brackets for IPv6
-    std::uint16_t port = 0;
-    bool ipv6 = false;
-};
-
-/// Whether a host is loopback: "localhost", 127.0.0.0/8, ::1.
-inline bool is_loopback_host(std::string_view host) noexcept {
-    if (host == "localhost" || host == "::1") return true;
-    if (host.rfind("127.", 0) != 0) return false;
-    int dots = 0;
-    for (char c : host) {
-        if (c == '.') ++dots;
-        else if (c < '0' || c > '9') return false;
-    }
-    return dots == 3;
-}
-
-/// Parse and check an endpoint URL (see file comment). Details never contain the URL's path or query.
-inline result<endpoint_url> parse_endpoint_url(std::string_view url) {
-    if (url.empty()) return fail(errc::invalid_argument, "empty URL");
-    for (std::size_t i = 0; i < url.size(); ++i) {
-        const auto c = static_cast<unsigned char>(url[i]);
-        if (c <= 0x20 || c == 0x7f)
-            return fail(errc::invalid_argument, "URL contains whitespace or a control character at position " + std::to_string(i));
-    }
-    const auto sep = url.find("://");
-    if (sep == std::string_view::npos) return fail(errc::invalid_argument, "URL has no scheme (expected http:// or https://)");
-    endpoint_url u;
-    for (char c : url.substr(0, sep)) u.scheme.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
-    if (u.scheme != "http" && u.scheme != "https")
-        return fail(errc::invalid_argument, "scheme must be http or https, got \"" + u.scheme.substr(0, 16) + "\"");
-    std::string_view auth = url.substr(sep + 3);
-    auth = auth.substr(0, auth.find_first_of("/?#"));
-    if (auto at = auth.rfind('@'); at != std::string_view::npos) auth.remove_prefix(at + 1);
-    std::string_view host, port;
-    if (!auth.empty() && auth.front() == '[') {
-        const auto close = auth.find(']');
-        if (close == std::string_view::npos) return fail(errc::invalid_argument, "unterminated IPv6 host (missing ']')");
-        host = auth.substr(1, close - 1);
-        u.ipv6 = true;
-        std::string_view rest = auth.substr(close + 1);
-        if (!rest.empty()) {
-            if (rest.front() != ':') return fail(errc::invalid_argument, "unexpected characters after the IPv6 host");
-            port = rest.substr(1);
-            if (port.empty()) return fail(errc::invalid_argument, "empty port after ':'");
-        }
-        for (char c : host)
-            if (!std::isxdigit(static_cast<unsigned char>(c)) && c != ':' && c != '.')
-                return fail(errc::invalid_argument, "invalid character in IPv6 host");
-    } else {
-        const auto colon = auth.find(':');
-        host = auth.substr(0, colon);
-        if (colon != std::string_view::npos) {
-            port = auth.substr(colon + 1);
-            if (port.empty()) return fail(errc::invalid_argument, "empty port after ':'");
-        }
-        for (char c : host)
-            if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '.' && c != '_')
-                return fail(errc::invalid_argument, "invalid character in host name");
-    }
-    if (host.empty()) return fail(errc::invalid_argument, "URL has an empty host");
-    u.host = std::string(host);
-    if (!port.empty()) {
-        auto p = parse_uint(port);
-        if (!p || *p < 1 || *p > 65535) return fail(errc::out_of_range, "port must be a number in 1..65535");
-        u.port = static_cast<std::uint16_t>(*p);
-    } else {
-        u.port = u.scheme == "https" ? 443 : 80;
-    }
-    return u;
-}
 
 /// EIP-2294's bound on chain ids.
 inline constexpr std::uint64_t max_chain_id = 4503599627370476ull;
@@ -117,9 +43,9 @@ struct validator {
     }
 
     void url(const std::string& field, const value_source& src, const std::string& u) {
-        auto r = parse_endpoint_url(u);
+        auto r = zerog::parse_url(u);
         if (!r) { add(field, src, r.error().code() == make_error_code(errc::out_of_range) ? errc::out_of_range : errc::invalid_argument, r.error().detail()); return; }
-        if (cfg.profile.value == network::mainnet && r->scheme != "https" && !is_loopback_host(r->host))
+        if (cfg.profile.value == network::mainnet && !r->tls && !zerog::is_loopback_host(r->host))
             add(field, src, errc::invalid_argument,
                 "mainnet endpoints must use https (plain http is allowed only for loopback hosts): " + redact_endpoint(u));
     }

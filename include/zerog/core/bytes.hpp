@@ -147,7 +147,7 @@ result<fixed_bytes<N>> from_hex_fixed(std::string_view s, hex_prefix p = hex_pre
 }
 
 // ---------------------------------------------------------------------------------------------
-// base64 (standard alphabet, with padding): storage segment data on the wire (spec §7).
+// base64 (standard alphabet, with padding): storage segment data on the wire (docs/protocol/storage.md §7).
 
 inline std::string base64_encode(byte_span in) {
     static constexpr char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";

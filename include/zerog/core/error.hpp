@@ -15,6 +15,8 @@
 // Thread safety: value type; distinct objects may be used from distinct threads.
 #pragma once
 
+#include <zerog/core/detail/url_split.hpp>
+
 #include <boost/system/error_category.hpp>
 #include <boost/system/error_code.hpp>
 
@@ -27,7 +29,7 @@
 
 namespace zerog {
 
-/// Error conditions raised by zerog itself. Grouped by class; `is_retryable()` below is the single
+/// Error conditions raised by zerog itself. Grouped by class; core/error_class.hpp (`classify`) is the single
 /// place that decides which classes a retry policy may retry.
 enum class errc : int {
     ok = 0,
@@ -172,18 +174,11 @@ namespace zerog {
 /// Reduce a URL to `scheme://host:port` so that API keys in paths, queries or userinfo never
 /// reach an error, a log line or a metric label.
 inline std::string redact_endpoint(std::string_view url) {
-    std::string_view scheme;
-    if (auto p = url.find("://"); p != std::string_view::npos) {
-        scheme = url.substr(0, p);
-        url.remove_prefix(p + 3);
-    }
-    auto end = url.find_first_of("/?#");
-    std::string_view authority = url.substr(0, end);
-    if (auto at = authority.rfind('@'); at != std::string_view::npos) authority.remove_prefix(at + 1);
+    const detail::url_split s = detail::split_url(url);
     std::string out;
-    out.reserve(scheme.size() + 3 + authority.size());
-    if (!scheme.empty()) { out.append(scheme); out.append("://"); }
-    out.append(authority);
+    out.reserve(s.scheme.size() + 3 + s.authority.size());
+    if (s.has_scheme) { out.append(s.scheme); out.append("://"); }
+    out.append(s.authority);
     return out;
 }
 

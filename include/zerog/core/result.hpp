@@ -28,6 +28,11 @@ class [[nodiscard]] result {
 public:
     using value_type = T;
 
+    /// A result that was never given a value is an error (errc::internal, "no result"). This makes
+    /// result<T> default-constructible, which Asio needs for `co_spawn(ex, op_async(...), token)`
+    /// with any completion token: on an exception co_spawn passes (exception_ptr, result<T>{}), and
+    /// the default can never be mistaken for a success.
+    result() : v_(std::in_place_index<1>, errc::internal, "no result: the operation did not complete") {}
     result(const T& v) : v_(std::in_place_index<0>, v) {}
     result(T&& v) : v_(std::in_place_index<0>, std::move(v)) {}
     template <class U, class = std::enable_if_t<std::is_constructible_v<T, U&&> &&
@@ -70,6 +75,7 @@ template <>
 class [[nodiscard]] result<void> {
 public:
     using value_type = void;
+    /// Success. (With co_spawn, an exception arrives as the exception_ptr beside it.)
     result() = default;
     result(failure f) : err_(std::move(f.err)), failed_(true) {}
     result(zerog::error e) : err_(std::move(e)), failed_(true) {}

@@ -5,7 +5,7 @@
 // a signer for builds where libsecp256k1 is unavailable. It is ~10× slower and NOT constant-time
 // (Crypto++ Integer/ECP arithmetic leaks timing on k and d): prefer secp256k1_signer.
 //
-// How (toolchain.md §2): Crypto++'s high-level ECDSA_RFC6979 hashes the message itself and yields
+// How: Crypto++'s high-level ECDSA_RFC6979 hashes the message itself and yields
 // no v and no low-s, so only its nonce generator is used: k = DL_Algorithm_ECDSA_RFC6979<ECP,
 // SHA256>::GenerateRandom(d, n, e), i.e. HMAC-SHA256 DRBG exactly as ethers/noble/libsecp256k1.
 // Then R = k·G, r = R.x mod n, s = k⁻¹(e + r·d) mod n, recid = R.y odd | (R.x ≥ n) << 1, and
@@ -107,7 +107,7 @@ inline result<address> cryptopp_recover_address(const hash256& digest, const sig
     return address::from_public_key(pub.span());
 }
 
-/// Crypto++ RFC 6979 signer (see file comment). Move-only (owns the key). Models policy::Signer.
+/// Crypto++ RFC 6979 signer (see file comment). Move-only (owns the key). Models crypto::Signer.
 /// Thread safety: `sign_digest`/`address` may be called concurrently (per-thread curve state).
 class cryptopp_signer {
 public:

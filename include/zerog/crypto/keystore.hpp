@@ -54,6 +54,9 @@ struct keystore_options {
 /// Upper bounds accepted when *reading* a keystore (a file is input, possibly hostile).
 inline constexpr std::uint64_t keystore_max_scrypt_memory = 1ull << 30;  // 128·n·r bytes ≤ 1 GiB
 inline constexpr std::uint64_t keystore_max_pbkdf2_rounds = 10'000'000;
+/// scrypt's CPU cost grows with n·r·p: at most 2^22 (4× geth's "standard" 2^18·8·1; about four
+/// seconds here), so a hostile file cannot make opening it take hours.
+inline constexpr std::uint64_t keystore_max_scrypt_work = 1ull << 22;
 
 namespace detail {
 
@@ -163,6 +166,9 @@ inline result<private_key> decrypt_keystore(std::string_view json, std::string_v
             if (n > keystore_max_scrypt_memory / 128 / r)
                 return malformed(kpp + "n·r needs more than 1 GiB of scrypt memory (n=" + std::to_string(n) +
                                  ", r=" + std::to_string(r) + ")");
+            if (n * r > keystore_max_scrypt_work / p)  // n·r ≤ 2^23 here, so the product cannot overflow
+                return malformed(kpp + "n·r·p = " + std::to_string(n * r * p) + " exceeds " + std::to_string(keystore_max_scrypt_work) +
+                                 ": deriving the key would take too long");
             detail::scrypt_derive(derived.data(), password, salt, n, r, p);
         } else if (kdf == "pbkdf2") {
             ZEROG_TRY(auto c, detail::ks_uint(*kp, "c", kpp + "c"));
@@ -215,7 +221,8 @@ inline result<private_key> load_keystore_file(const std::string& path, std::stri
 /// Errors: invalid_argument for bad scrypt options.
 inline result<std::string> encrypt_keystore(const private_key& key, std::string_view password, const keystore_options& opt = {}) {
     if (!detail::is_pow2(opt.scrypt_n) || opt.scrypt_r == 0 || opt.scrypt_p == 0 ||
-        opt.scrypt_n > keystore_max_scrypt_memory / 128 / opt.scrypt_r)
+        opt.scrypt_n > keystore_max_scrypt_memory / 128 / opt.scrypt_r ||
+        opt.scrypt_n * opt.scrypt_r > keystore_max_scrypt_work / opt.scrypt_p)
         return fail(zerog::error(errc::invalid_argument, "scrypt n must be a power of two > 1, r and p ≥ 1, 128·n·r ≤ 1 GiB")
                         .during("encrypting a V3 keystore"));
     fixed_bytes<32> salt;

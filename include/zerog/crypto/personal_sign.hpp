@@ -3,7 +3,7 @@
 //   digest = keccak256("\x19Ethereum Signed Message:\n" ‖ decimal(len(msg)) ‖ msg)
 //
 // The message is raw bytes. The 0G compute session token signs the 32 *bytes* of
-// keccak256(tokenJSON), not its hex text (spec/compute.md §4.3): pass a hash256 (it converts to
+// keccak256(tokenJSON), not its hex text (docs/protocol/compute.md §4.3): pass a hash256 (it converts to
 // byte_span) for that, and the text for the TEE response signature.
 //
 // Thread safety: pure functions; `sign_personal` is as thread-safe as the signer passed.
@@ -13,7 +13,7 @@
 #include <zerog/crypto/keccak.hpp>
 #include <zerog/crypto/recover.hpp>
 #include <zerog/crypto/signature.hpp>
-#include <zerog/policy/signer.hpp>
+#include <zerog/crypto/signer.hpp>
 
 #include <string>
 #include <string_view>
@@ -32,14 +32,14 @@ inline hash256 personal_message_digest(byte_span msg) noexcept {
 }
 inline hash256 personal_message_digest(std::string_view msg) noexcept { return personal_message_digest(as_bytes(msg)); }
 
-/// personal_sign `msg` with any policy::Signer: 65 bytes r ‖ s ‖ v, v ∈ {27, 28}.
-template <policy::Signer S>
+/// personal_sign `msg` with any crypto::Signer: 65 bytes r ‖ s ‖ v, v ∈ {27, 28}.
+template <crypto::Signer S>
 result<fixed_bytes<65>> sign_personal(const S& signer, byte_span msg) {
     auto sig = signer.sign_digest(personal_message_digest(msg));
     if (!sig) return fail(std::move(sig).error().during("signing a personal message (EIP-191)"));
     return sig->to_rsv();
 }
-template <policy::Signer S>
+template <crypto::Signer S>
 result<fixed_bytes<65>> sign_personal(const S& signer, std::string_view msg) {
     return sign_personal(signer, as_bytes(msg));
 }

@@ -19,7 +19,7 @@
 
 #include <zerog/core/bytes.hpp>
 #include <zerog/crypto/secure_memory.hpp>
-#include <zerog/observe/redaction.hpp>
+#include <zerog/crypto/secret_registry.hpp>
 
 #include <cstdlib>
 #include <span>
@@ -67,9 +67,21 @@ public:
         private_key k;
         std::memcpy(k.page_.data(), b.data(), 32);
         // Second line of defence: every text sink scrubs this key's hex form (only a salted
-        // fingerprint is registered, see observe/redaction.hpp).
-        observe::secret_registry::instance().add_key(b);
+        // fingerprint is registered, see crypto/secret_registry.hpp).
+        crypto::secret_registry::instance().add_key(b);
         return k;
+    }
+
+    /// A new key from the operating system's CSPRNG (a 32-byte draw is a valid scalar with
+    /// probability 1 − 2⁻¹²⁸; the loop is bounded all the same). For tests and demos that need
+    /// a throwaway account; production keys come from the environment or a keystore.
+    static result<private_key> generate() {
+        wiped_array<32> seed;
+        for (int attempt = 0; attempt < 16; ++attempt) {
+            random_bytes(std::span<byte>(seed.data(), 32));
+            if (auto k = from_bytes(byte_span(seed.data(), 32))) return k;
+        }
+        return fail(errc::internal, "the CSPRNG produced 16 invalid secp256k1 scalars in a row");
     }
 
     /// From 64 hex digits, "0x" optional; surrounding ASCII whitespace (a trailing newline from a

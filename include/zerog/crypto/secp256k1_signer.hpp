@@ -6,7 +6,7 @@
 // always produces low-s.
 //
 // Thread safety: `sign_digest` and `address` are const and may be called from many threads at
-// once (the context is shared read-only, the key is only read). Models policy::Signer.
+// once (the context is shared read-only, the key is only read). Models crypto::Signer.
 #pragma once
 
 #include <zerog/core/result.hpp>

@@ -24,12 +24,12 @@ namespace json = boost::json;
 using rpc_client = net::jsonrpc_client<net::http_transport>;
 
 /// Request options with a short bound: everything is on 127.0.0.1.
-inline policy::request_options local_request(std::chrono::milliseconds total = std::chrono::milliseconds(5000)) {
-    policy::request_options o;
+inline net::request_options local_request(std::chrono::milliseconds total = std::chrono::milliseconds(5000)) {
+    net::request_options o;
     o.connect_timeout = std::min(total, std::chrono::milliseconds(2000));
     o.read_timeout = total;
     o.write_timeout = total;
-    o.deadline = policy::steady_time::clock::now() + total;
+    o.deadline = zerog::steady_time::clock::now() + total;
     o.max_response_bytes = 128u << 20;
     return o;
 }
@@ -64,9 +64,9 @@ inline asio::awaitable<result<receipt_info>> send_and_wait(rpc_client& c, const 
     call["value"] = value.to_quantity_hex();
     json::array est_params;
     est_params.push_back(call);
-    ZEROG_CO_TRY(auto gas_v, co_await c.call("eth_estimateGas", std::move(est_params), local_request()));
+    ZEROG_CO_TRY(auto gas_v, co_await c.call_async("eth_estimateGas", std::move(est_params), local_request()));
     ZEROG_CO_TRY(std::uint64_t gas, quantity_u64(gas_v));
-    ZEROG_CO_TRY(auto price_v, co_await c.call("eth_gasPrice", json::array(), local_request()));
+    ZEROG_CO_TRY(auto price_v, co_await c.call_async("eth_gasPrice", json::array(), local_request()));
     ZEROG_CO_TRY(uint256 price, net::rpc_result_traits<uint256>::from_json(price_v));
     chain::legacy_tx tx;
     tx.chain_id = chain_id;
@@ -79,13 +79,13 @@ inline asio::awaitable<result<receipt_info>> send_and_wait(rpc_client& c, const 
     ZEROG_CO_TRY(auto signed_tx, chain::sign_transaction(chain::transaction(tx), signer));
     json::array send_params;
     send_params.push_back(json::value(to_hex(signed_tx.raw)));
-    ZEROG_CO_TRY(auto sent, co_await c.call("eth_sendRawTransaction", std::move(send_params), local_request()));
+    ZEROG_CO_TRY(auto sent, co_await c.call_async("eth_sendRawTransaction", std::move(send_params), local_request()));
     (void)sent;
     const auto deadline = std::chrono::steady_clock::now() + wait;
     for (;;) {
         json::array rp;
         rp.push_back(json::value(to_hex(signed_tx.hash)));
-        ZEROG_CO_TRY(auto r, co_await c.call("eth_getTransactionReceipt", std::move(rp), local_request()));
+        ZEROG_CO_TRY(auto r, co_await c.call_async("eth_getTransactionReceipt", std::move(rp), local_request()));
         if (r.is_object()) {
             const auto& o = r.get_object();
             receipt_info out;
@@ -110,7 +110,7 @@ inline asio::awaitable<result<std::uint64_t>> pending_nonce(rpc_client& c, const
     json::array p;
     p.push_back(json::value(a.to_lower_hex()));
     p.push_back(json::value("pending"));
-    ZEROG_CO_TRY(auto n, co_await c.call("eth_getTransactionCount", std::move(p), local_request()));
+    ZEROG_CO_TRY(auto n, co_await c.call_async("eth_getTransactionCount", std::move(p), local_request()));
     co_return quantity_u64(n);
 }
 
@@ -122,7 +122,7 @@ inline asio::awaitable<result<bytes>> eth_call(rpc_client& c, const crypto::addr
     json::array p;
     p.push_back(call);
     p.push_back(json::value("latest"));
-    ZEROG_CO_TRY(auto r, co_await c.call("eth_call", std::move(p), local_request()));
+    ZEROG_CO_TRY(auto r, co_await c.call_async("eth_call", std::move(p), local_request()));
     co_return net::rpc_result_traits<bytes>::from_json(r);
 }
 

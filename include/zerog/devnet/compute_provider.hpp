@@ -1,4 +1,4 @@
-// The compute provider emulator: an in-process 0G Compute provider (G3 broker, spec/compute.md §4)
+// The compute provider emulator: an in-process 0G Compute provider (G3 broker, docs/protocol/compute.md §4)
 // on 127.0.0.1 for the devnet and for tests of our compute client.
 //
 // Start: listen, register the service on InferenceServing (addOrUpdateService with the real

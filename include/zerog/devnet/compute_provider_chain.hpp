@@ -1,4 +1,4 @@
-// The compute provider emulator's view of the chain (InferenceServing, spec/compute.md §3): the
+// The compute provider emulator's view of the chain (InferenceServing, docs/protocol/compute.md §3): the
 // service registration a provider does at start (addOrUpdateService + the contract owner's
 // acknowledgeTEESignerByOwner) and the two reads its request validation needs (getAccount,
 // getService), with the real ABI signatures.
@@ -56,7 +56,7 @@ inline asio::awaitable<result<std::uint64_t>> pending_nonce(rpc_client& c, const
     json::array p;
     p.push_back(json::value(who.to_lower_hex()));
     p.push_back(json::value("pending"));
-    ZEROG_CO_TRY(auto n, co_await c.call("eth_getTransactionCount", std::move(p), local_request()));
+    ZEROG_CO_TRY(auto n, co_await c.call_async("eth_getTransactionCount", std::move(p), local_request()));
     co_return quantity_u64(n);
 }
 

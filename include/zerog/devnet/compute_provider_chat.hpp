@@ -24,7 +24,7 @@
 //   3. a final chunk with "delta":{} , "finish_reason" and "usage" (as vLLM/OpenAI with usage)
 //   4. "data: [DONE]\n\n"
 // The bytes the TEE signature hashes for a stream are exactly these events concatenated (the HTTP
-// body after de-chunking), i.e. "the full SSE byte stream as the broker saw it" (spec §4.6).
+// body after de-chunking), i.e. "the full SSE byte stream as the broker saw it" (docs/protocol/compute.md §4.6).
 //
 // Thread safety: pure functions.
 #pragma once

@@ -82,7 +82,7 @@ struct compute_provider_config {
     replay_mode replay = replay_mode::per_request;
 };
 
-/// The broker's texts (spec §8, Go ctrl/request.go) besides the token ones in session_token.hpp.
+/// The broker's texts (compute.md §8, Go ctrl/request.go) besides the token ones in session_token.hpp.
 namespace provider_messages {
 inline constexpr std::string_view account_not_exist = "get account from contract, account not exist";
 inline constexpr std::string_view user_not_acknowledged =

@@ -5,7 +5,7 @@
 // Demo account = the faucet (anvil key 0, devnet.json `faucetKey`, also the InferenceServing owner
 // that acknowledged each provider's TEE signer): addLedger with `demo_deposit`, then transferFund
 // `demo_per_provider` to every provider. The first transfer creates the sub-account and
-// auto-acknowledges the TEE signer (spec/compute.md §4.2); we read the account back and only call
+// auto-acknowledges the TEE signer (docs/protocol/compute.md §4.2); we read the account back and only call
 // acknowledgeTEESigner(provider, true) when that did not happen, so the setup also works against a
 // contract that does not auto-acknowledge.
 //

@@ -8,7 +8,7 @@
 // arrives, without the emulator having to write the file back.
 //
 // Storage node modes: none, down (listener closed: connections refused), error (-32603 on every
-// call), busy ("too many data writing" for the next `count` uploads), slow (each answer delayed by
+// call), flaky (-32603 on the next `count` calls, then healthy: what a retry policy must ride out), busy ("too many data writing" for the next `count` uploads), slow (each answer delayed by
 // `ms`), corrupt (one byte flipped in served segment data), stale (files reported as not synced).
 // Provider modes (compute emulator): none, down, error, slow, bad-signature.
 //
@@ -39,7 +39,7 @@ struct fault_state {
 };
 
 /// Modes a storage node understands.
-inline constexpr std::array<std::string_view, 7> node_fault_modes{"none", "down", "error", "busy", "slow", "corrupt", "stale"};
+inline constexpr std::array<std::string_view, 8> node_fault_modes{"none", "down", "error", "flaky", "busy", "slow", "corrupt", "stale"};
 /// Modes a compute provider understands (for the compute emulator).
 inline constexpr std::array<std::string_view, 5> provider_fault_modes{"none", "down", "error", "slow", "bad-signature"};
 
@@ -108,7 +108,7 @@ public:
         }
         return f;
     }
-    /// For `busy`: true if this upload must be refused (consumes one of the budget).
+    /// For `busy` and `flaky`: true if this upload/call must be refused (consumes one of the budget).
     bool take_busy() {
         if (busy_left_ == 0) return false;
         --busy_left_;

@@ -1,4 +1,4 @@
-// The emulated 0G storage indexer (storage.md §8): `indexer_getShardedNodes`,
+// The emulated 0G storage indexer (docs/protocol/storage.md §8): `indexer_getShardedNodes`,
 // `indexer_getSelectedNodes` (replica selection by shard coverage, the Go `shard.Select`
 // segment tree), `indexer_getFileLocations` (nodes that report the file finalized) and
 // `indexer_getNodeLocations`, over a fixed list of trusted nodes (the devnet's storage nodes).
@@ -179,7 +179,7 @@ private:
             json::array p;
             p.push_back(json::value(root));
             p.push_back(json::value(true));
-            auto r = co_await c.call("zgs_getFileInfo", std::move(p), local_request(std::chrono::milliseconds(2000)));
+            auto r = co_await c.call_async("zgs_getFileInfo", std::move(p), local_request(std::chrono::milliseconds(2000)));
             if (!r || !r->is_object()) continue;  // node down or file unknown there
             known = true;
             const auto* fin = r->get_object().if_contains("finalized");

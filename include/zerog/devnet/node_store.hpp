@@ -4,12 +4,12 @@
 // Layout of the node's data folder (a restart keeps everything but the in-memory upload cache,
 // as on the real node):
 //     meta.json                         log sync position + every tx with its segment bitmap
-//     segments/<txSeq>/<index>.bin      segment data as uploaded (§5.4 wire length)
+//     segments/<txSeq>/<index>.bin      segment data as uploaded (storage.md §5.4 wire length)
 //     segments/<txSeq>/<index>.proof    the FileProof it came with (served by downloadSegmentWithProof)
 // Storing the uploader's own (validated) proof lets a shard node serve proofs without holding
 // the sibling segments, which it never sees.
 //
-// Sharding (§6.4, §7.1): the node keeps file segment j iff (startEntryIndex/1024 + j) % numShard
+// Sharding (storage.md §6.4, §7.1): the node keeps file segment j iff (startEntryIndex/1024 + j) % numShard
 // == shardId. A file is finalized when every data segment of its shard is stored; a node holding
 // none of a file's segments reports it finalized at once (the real node's behaviour too).
 //

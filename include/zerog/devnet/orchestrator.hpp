@@ -195,7 +195,7 @@ inline asio::awaitable<result<json::object>> deploy_all(std::string rpc, tool_pa
 inline asio::awaitable<result<json::value>> wait_ready(std::string url, std::string method, std::chrono::steady_clock::time_point until) {
     rpc_client c(net::http_transport(), url);
     for (;;) {
-        auto r = co_await c.call(method, json::array(), local_request(std::chrono::milliseconds(500)));
+        auto r = co_await c.call_async(method, json::array(), local_request(std::chrono::milliseconds(500)));
         if (r) co_return std::move(*r);
         if (std::chrono::steady_clock::now() > until) co_return fail(std::move(r).error().during("waiting for " + url + " to be ready"));
         co_await sleep_for(std::chrono::milliseconds(20));

@@ -5,7 +5,7 @@
 //   internal_error  → {code:-32603, message:"Internal error", data:"<detail>"}
 //   anyhow failures → {code:-32000, message:"<text>"}      (jsonrpsee CallError::Failed)
 // and clients (both SDKs) match on the message/data text, so the emulators produce exactly these
-// shapes (storage.md §7.3). `dispatch` handles single calls and batches, parse errors (-32700),
+// shapes (docs/protocol/storage.md §7.3). `dispatch` handles single calls and batches, parse errors (-32700),
 // invalid requests (-32600) and unknown methods (-32601 "Method not found").
 //
 // Thread safety: pure functions; the method table is called synchronously.
@@ -36,7 +36,7 @@ inline rpc_failure invalid_params(std::string param, std::string detail) {
 }
 /// jsonrpsee `error::internal_error(detail)`.
 inline rpc_failure internal_error(std::string detail) { return rpc_failure{-32603, "Internal error", std::move(detail)}; }
-/// An anyhow error surfaced as `CallError::Failed` (storage.md §7.3 [UNSURE of the code]: -32000).
+/// An anyhow error surfaced as `CallError::Failed` (docs/protocol/storage.md §7.3, code unverified: -32000).
 inline rpc_failure call_failed(std::string text) { return rpc_failure{-32000, std::move(text), std::nullopt}; }
 /// Wrong arity / types of the positional params (jsonrpsee's own parse failure).
 inline rpc_failure bad_params(std::string detail) { return rpc_failure{-32602, "Invalid params", std::move(detail)}; }

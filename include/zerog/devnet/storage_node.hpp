@@ -1,4 +1,4 @@
-// The emulated 0G storage node's JSON-RPC surface (storage.md §7): every `zgs_*` method the TS
+// The emulated 0G storage node's JSON-RPC surface (docs/protocol/storage.md §7): every `zgs_*` method the TS
 // SDK 1.2.8 and the Go client call, with the exact §7.1 JSON shapes and the §7.3 upload checks in
 // the real node's order and wording (rpc_helper.rs `put_segment_with_maybe_tx`):
 //   1. data non-empty and a multiple of 256          Invalid params: data / invalid data length
@@ -155,6 +155,7 @@ public:
             auto it = methods_.find(std::string(m));
             if (it == methods_.end()) return nullptr;
             if (fault_.mode == "error") return &error_method_;
+            if (fault_.mode == "flaky" && faults_.take_busy()) return &error_method_;  // the next `count` calls
             return &it->second;
         });
     }

@@ -139,7 +139,7 @@ private:
         json::array bp;
         bp.push_back(json::value("latest"));
         bp.push_back(json::value(false));
-        ZEROG_CO_TRY(auto blk, co_await c.call("eth_getBlockByNumber", std::move(bp), local_request()));
+        ZEROG_CO_TRY(auto blk, co_await c.call_async("eth_getBlockByNumber", std::move(bp), local_request()));
         if (!blk.is_object()) co_return fail(errc::malformed_response, "latest block is not an object");
         ZEROG_CO_TRY(std::uint64_t number, quantity_u64(blk.get_object().at("number")));
         node_store& st = s.core_.store();
@@ -153,7 +153,7 @@ private:
         filter["topics"] = std::move(topics);
         json::array lp;
         lp.push_back(std::move(filter));
-        ZEROG_CO_TRY(auto logs, co_await c.call("eth_getLogs", std::move(lp), local_request()));
+        ZEROG_CO_TRY(auto logs, co_await c.call_async("eth_getLogs", std::move(lp), local_request()));
         if (!logs.is_array()) co_return fail(errc::malformed_response, "eth_getLogs did not return an array");
         for (const auto& l : logs.get_array()) {
             const auto* o = l.if_object();

@@ -1,11 +1,11 @@
 // Coroutine variants of ZEROG_TRY / ZEROG_CHECK (core/result.hpp): the same early return, spelled
 // `co_return`, for `asio::awaitable<result<T>>` coroutines (a coroutine cannot `return`).
 //
-//     ZEROG_CO_TRY(auto res, co_await transport.async_send(std::move(req)));
+//     ZEROG_CO_TRY(auto res, co_await transport.send_async(std::move(req)));
 //     ZEROG_CO_CHECK(co_await writer.write(chunk));
 //
-// GCC 12: keep braced-init-lists out of the awaited expression (toolchain.md §3); build the
-// argument in a named local first.
+// GCC 11.2–12 coroutine bug: a braced-init-list inside a co_await full-expression fails to compile
+// ("array used as initializer"); build the argument in a named local first.
 #pragma once
 
 #include <zerog/core/result.hpp>

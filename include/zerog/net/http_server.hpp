@@ -37,12 +37,12 @@ namespace zerog::net {
 struct server_request {
     std::string method;
     std::string target;  ///< path + query, as sent
-    policy::http_headers headers;
+    net::http_headers headers;
     std::string body;
     std::uint64_t connection_id = 0;  ///< which keep-alive connection carried it (1, 2, ...)
 
     std::optional<std::string_view> header(std::string_view name) const noexcept {
-        return policy::find_header(headers, name);
+        return net::find_header(headers, name);
     }
 };
 
@@ -87,7 +87,7 @@ private:
 /// The handler's answer. Value type.
 struct server_response {
     unsigned status = 200;
-    policy::http_headers headers;  ///< Content-Type defaults to application/json
+    net::http_headers headers;  ///< Content-Type defaults to application/json
     std::string body;
     /// When set, the body is produced by this coroutine in chunks (`body` is ignored).
     std::function<asio::awaitable<void>(stream_writer&)> stream;
@@ -221,8 +221,8 @@ private:
     explicit http_server(std::shared_ptr<state> s) : s_(std::move(s)) {}
 
     // Named, not `{}`: GCC 12 rejects braced-init-lists inside co_await expressions.
-    static const policy::http_headers& no_headers() {
-        static const policy::http_headers none;
+    static const net::http_headers& no_headers() {
+        static const net::http_headers none;
         return none;
     }
 
@@ -271,7 +271,7 @@ private:
     }
 
     static asio::awaitable<bool> write_simple(state& st, session& ss, unsigned status, std::string body, bool keep_alive,
-                                              const policy::http_headers& headers) {
+                                              const net::http_headers& headers) {
         namespace http = detail::http;
         http::response<http::string_body> res;
         res.result(status);
@@ -279,7 +279,7 @@ private:
         res.set(http::field::server, "zerog-test-server");
         bool has_type = false;
         for (const auto& [k, v] : headers) {
-            has_type = has_type || policy::iequals(k, "content-type");
+            has_type = has_type || net::iequals(k, "content-type");
             res.insert(k, v);
         }
         if (!has_type) res.set(http::field::content_type, "application/json");

@@ -6,14 +6,14 @@
 //   * every wait bounded: connect (DNS+TCP+TLS), write and read each by min(phase timeout, request
 //     deadline) — a server that accepts and never answers fails at the earlier of the two;
 //   * response body limit → errc::response_too_large (the connection is then discarded);
-//   * status mapping by policy::check_status (5xx retryable, 4xx not); no retries, except the
+//   * status mapping by net::check_status (5xx retryable, 4xx not); no retries, except the
 //     one every HTTP client must do: a *reused* keep-alive connection that turns out to have been
 //     closed by the server before it sent a single response byte is replaced once by a fresh one
 //     (the server never saw the request, so this cannot duplicate it);
-//   * one implementation: the coroutine `async_send`; `send` is the blocking facade over it.
+//   * one implementation: the coroutine `send_async`; `send` is the blocking facade over it.
 //
 // Thread safety: a transport is a cheap handle (copies share pool, TLS context and counters);
-// `async_send` may run concurrently from any number of coroutines on any executors. `send` is
+// `send_async` may run concurrently from any number of coroutines on any executors. `send` is
 // thread-safe; concurrent blocking calls are serialised on the internal io_context. The transport's
 // state stays alive until the last copy and the last in-flight request are gone. Pooled
 // connections of an io_context are closed when that io_context is destroyed (pool_registry), so
@@ -28,8 +28,8 @@
 
 namespace zerog::net {
 
-using policy::http_request;
-using policy::http_response;
+using net::http_request;
+using net::http_response;
 
 /// Construction options of an http_transport. Value type.
 struct http_transport_options {
@@ -40,24 +40,24 @@ struct http_transport_options {
     std::string extra_ca_file;                       ///< PEM trust anchors in addition to the system store
 };
 
-/// Beast HTTP/1.1(+TLS) model of policy::Transport. See the file comment for semantics.
+/// Beast HTTP/1.1(+TLS) model of net::Transport. See the file comment for semantics.
 class http_transport {
 public:
     explicit http_transport(http_transport_options o = {}) : s_(std::make_shared<state>(std::move(o))) {
         s_->pool.self = std::shared_ptr<detail::connection_pool>(s_, &s_->pool);
     }
 
-    /// Send `req`, return the status-checked response (policy::Transport).
-    asio::awaitable<result<http_response>> async_send(http_request req) {
+    /// Send `req`, return the status-checked response (net::Transport).
+    asio::awaitable<result<http_response>> send_async(http_request req) {
         return exchange(s_, std::move(req), nullptr);
     }
     /// Send `req`, feed the body to `on_chunk` as it arrives (SSE, chunked); the returned response
     /// has status and headers only. `read_timeout` bounds the silence between chunks.
-    asio::awaitable<result<http_response>> async_send_streaming(http_request req, policy::chunk_handler on_chunk) {
+    asio::awaitable<result<http_response>> send_streaming_async(http_request req, net::chunk_handler on_chunk) {
         return exchange(s_, std::move(req), std::move(on_chunk));
     }
-    /// Blocking facade: runs `async_send` on the transport's internal io_context.
-    result<http_response> send(http_request req) { return s_->runner.run(async_send(std::move(req))); }
+    /// Blocking facade: runs `send_async` on the transport's internal io_context.
+    result<http_response> send(http_request req) { return s_->runner.run(send_async(std::move(req))); }
 
     /// Connections opened so far (keep-alive tests, metrics).
     std::size_t connections_opened() const noexcept { return s_->opened.load(); }
@@ -108,7 +108,7 @@ private:
     // The request/response exchange on an established stream (plain or TLS).
     template <class Stream>
     static asio::awaitable<attempt_outcome> run_attempt(Stream& stream, detail::connection& c, string_request& breq,
-                                                        const http_request& req, policy::chunk_handler* on_chunk,
+                                                        const http_request& req, net::chunk_handler* on_chunk,
                                                         bool reused, std::uint32_t max_header) {
         namespace http = detail::http;
         attempt_outcome out;
@@ -145,7 +145,7 @@ private:
             http_response r = to_response(msg.base());
             r.body = std::move(msg.body());
             out.reusable = msg.keep_alive();
-            out.res = policy::check_status(std::move(r), req);
+            out.res = net::check_status(std::move(r), req);
             co_return out;
         }
 
@@ -191,7 +191,7 @@ private:
         }
         if (!ok_status) {
             head.body = std::move(snippet);
-            out.res = policy::check_status(std::move(head), req);
+            out.res = net::check_status(std::move(head), req);
             co_return out;
         }
         out.reusable = p.is_done() && p.get().keep_alive();
@@ -200,8 +200,8 @@ private:
     }
 
     static asio::awaitable<result<http_response>> exchange(std::shared_ptr<state> s, http_request req,
-                                                           policy::chunk_handler on_chunk) {
-        auto in_context = [&req](zerog::error e) { return std::move(e).during(policy::exchange_name(req)).at(req.url); };
+                                                           net::chunk_handler on_chunk) {
+        auto in_context = [&req](zerog::error e) { return std::move(e).during(net::exchange_name(req)).at(req.url); };
         auto parts = parse_url(req.url);
         if (!parts) co_return std::move(parts).error();
 
@@ -228,9 +228,9 @@ private:
             // CR/LF in a header would let a value inject headers or a second request; the
             // transport owns framing headers. The value is never echoed (it may be a secret).
             if (k.find_first_of("\r\n:") != std::string::npos || v.find_first_of("\r\n") != std::string::npos)
-                co_return in_context(zerog::error(errc::invalid_argument, "header \"" + policy::body_snippet(k, 64) +
+                co_return in_context(zerog::error(errc::invalid_argument, "header \"" + net::body_snippet(k, 64) +
                                                                               "\" contains CR, LF or ':'"));
-            if (policy::iequals(k, "host") || policy::iequals(k, "content-length") || policy::iequals(k, "transfer-encoding"))
+            if (net::iequals(k, "host") || net::iequals(k, "content-length") || net::iequals(k, "transfer-encoding"))
                 continue;
             breq.insert(k, v);
         }
@@ -239,7 +239,7 @@ private:
 
         const std::string origin = parts->origin();
         auto ex = co_await asio::this_coro::executor;
-        policy::chunk_handler* chunk_ptr = on_chunk ? &on_chunk : nullptr;
+        net::chunk_handler* chunk_ptr = on_chunk ? &on_chunk : nullptr;
         for (int attempt = 0;; ++attempt) {
             std::unique_ptr<detail::connection> c = attempt == 0 ? s->pool.take(origin, ex) : nullptr;
             const bool reused = c != nullptr;
@@ -271,6 +271,6 @@ private:
 
     std::shared_ptr<state> s_;
 };
-static_assert(policy::Transport<http_transport>);
+static_assert(net::Transport<http_transport>);
 
 }  // namespace zerog::net

@@ -1,4 +1,4 @@
-// JSON-RPC 2.0 client over any policy::Transport (Boost.JSON), with strict response validation.
+// JSON-RPC 2.0 client over any net::Transport (Boost.JSON), with strict response validation.
 //
 // Why strict: a proxy, a captive portal or a broken node answers *something*; accepting it as a
 // result hides the fault until much later (a wrong nonce, a zero balance). Every response is
@@ -23,7 +23,8 @@
 // Errors name the endpoint that produced them and, after a failover, how many were tried.
 //
 // Telemetry seam: `jsonrpc_options::extra_headers` is called once per HTTP request and its headers
-// are added (the telemetry policy will put a W3C `traceparent` there).
+// are added (where a W3C `traceparent` goes). Endpoint choice: `jsonrpc_options::order` and
+// `report` let a client's endpoint_selector order the endpoints and hear each attempt's outcome.
 //
 // Thread safety: `call`/`batch` may run concurrently from several coroutines if the transport
 // allows it (http_transport and mock_transport do); ids come from a shared atomic counter. The
@@ -34,7 +35,11 @@
 #include <zerog/core/uint256.hpp>
 #include <zerog/net/co_try.hpp>
 #include <zerog/policy/retry.hpp>
-#include <zerog/policy/transport.hpp>
+#include <zerog/core/error_class.hpp>
+#include <zerog/net/transport.hpp>
+
+#include <algorithm>
+#include <chrono>
 
 #include <boost/json.hpp>
 
@@ -60,8 +65,8 @@ struct rpc_error_object {
 
     /// errc::rpc_error (or errc::server_error for -32603) with code, message and data in the detail.
     zerog::error to_error() const {
-        std::string d = "code " + std::to_string(code) + ": " + policy::body_snippet(message, 512);
-        if (!data.is_null()) d += "; data: " + policy::body_snippet(json::serialize(data), 512);
+        std::string d = "code " + std::to_string(code) + ": " + net::body_snippet(message, 512);
+        if (!data.is_null()) d += "; data: " + net::body_snippet(json::serialize(data), 512);
         return zerog::error(code == -32603 ? errc::server_error : errc::rpc_error, std::move(d));
     }
 };
@@ -83,10 +88,18 @@ struct rpc_request_info {
 
 /// Client options. Value type.
 struct jsonrpc_options {
-    policy::request_options request;  ///< deadline, timeouts, max response bytes of each HTTP request
-    policy::http_headers headers;     ///< static headers (e.g. Authorization; never logged or in errors)
+    net::request_options request;  ///< deadline, timeouts, max response bytes of each HTTP request
+    net::http_headers headers;     ///< static headers (e.g. Authorization; never logged or in errors)
     /// Extra headers per HTTP request (telemetry: W3C traceparent). Empty: none.
-    std::function<policy::http_headers(const rpc_request_info&)> extra_headers;
+    std::function<net::http_headers(const rpc_request_info&)> extra_headers;
+    /// Endpoint choice (optional, several endpoints only): the order in which one call tries the
+    /// endpoints, e.g. an endpoint_selector's plan (health, then measured latency). It returns
+    /// indices into the endpoint list; an empty answer means the built-in order (the current
+    /// endpoint first). Unknown indices are ignored.
+    std::function<std::vector<std::size_t>(const std::vector<std::string>& urls)> order;
+    /// Told each attempt's outcome: whether the endpoint was reached (an answer, even an error
+    /// object) and how long the exchange took.
+    std::function<void(const std::string& url, bool reached, std::chrono::nanoseconds took)> report;
 };
 
 namespace jsonrpc_detail {
@@ -119,7 +132,7 @@ inline result<json::value> parse_body(std::string_view body, std::size_t limit) 
     json::value v = json::parse(body, ec, {}, po);
     if (ec == json::error::incomplete)
         return malformed("truncated JSON (" + std::to_string(body.size()) + " bytes): " + ec.message());
-    if (ec) return malformed("response is not JSON (" + ec.message() + "): " + policy::body_snippet(body, 80));
+    if (ec) return malformed("response is not JSON (" + ec.message() + "): " + net::body_snippet(body, 80));
     return v;
 }
 
@@ -136,14 +149,14 @@ inline result<parsed_response> parse_response(const json::value& v) {
     const json::value* ver = o.if_contains("jsonrpc");
     if (!ver) return malformed("missing \"jsonrpc\" member");
     if (!ver->is_string() || ver->get_string() != "2.0")
-        return malformed("\"jsonrpc\" is " + policy::body_snippet(json::serialize(*ver), 40) + ", expected \"2.0\"");
+        return malformed("\"jsonrpc\" is " + net::body_snippet(json::serialize(*ver), 40) + ", expected \"2.0\"");
     const json::value* idv = o.if_contains("id");
     if (!idv) return malformed("missing \"id\" member");
     parsed_response out{std::nullopt, json::value()};
     if (idv->is_uint64()) out.id = idv->get_uint64();
     else if (idv->is_int64() && idv->get_int64() >= 0) out.id = static_cast<std::uint64_t>(idv->get_int64());
     else if (!idv->is_null())
-        return malformed("id " + policy::body_snippet(json::serialize(*idv), 40) + " is not the integer id we sent");
+        return malformed("id " + net::body_snippet(json::serialize(*idv), 40) + " is not the integer id we sent");
     const json::value* res = o.if_contains("result");
     const json::value* err = o.if_contains("error");
     if (res && err) return malformed("both \"result\" and \"error\" present");
@@ -225,7 +238,7 @@ inline void append_request(json::object& o, std::string_view method, const json:
 
 }  // namespace jsonrpc_detail
 
-/// Converts a JSON result to a C++ type for `call_as<T>`. Specialise for more types.
+/// Converts a JSON result to a C++ type for `call_as_async<T>`. Specialise for more types.
 template <class T>
 struct rpc_result_traits;
 template <>
@@ -270,7 +283,7 @@ struct rpc_result_traits<bytes> {  ///< DATA ("0x…" hex)
 };
 
 /// JSON-RPC 2.0 client over Transport `T` (defaults to the null transport). See the file comment.
-template <policy::Transport T = policy::null_transport>
+template <net::Transport T = net::null_transport>
 class jsonrpc_client {
 public:
     jsonrpc_client(T transport, std::string url, jsonrpc_options opts = {})
@@ -283,9 +296,9 @@ public:
 
     /// Call `method` with `params` (array or object); the result, or a contextual error.
     /// `request` overrides the client's request options (e.g. a per-call deadline).
-    asio::awaitable<result<json::value>> call(std::string method, json::value params = json::array(),
-                                              std::optional<policy::request_options> request = std::nullopt) {
-        auto out = co_await call_detailed(method, std::move(params), std::move(request));
+    asio::awaitable<result<json::value>> call_async(std::string method, json::value params = json::array(),
+                                              std::optional<net::request_options> request = std::nullopt) {
+        auto out = co_await call_detailed_async(method, std::move(params), std::move(request));
         if (!out) co_return std::move(out).error();
         if (auto* e = std::get_if<rpc_error_object>(&*out))
             co_return e->to_error().during(method).at(url()).with("rpc_code", std::to_string(e->code));
@@ -294,9 +307,9 @@ public:
 
     /// `call` then convert the result with rpc_result_traits<R> (e.g. uint256 from a hex quantity).
     template <class R>
-    asio::awaitable<result<R>> call_as(std::string method, json::value params = json::array(),
-                                       std::optional<policy::request_options> request = std::nullopt) {
-        auto v = co_await call(method, std::move(params), std::move(request));
+    asio::awaitable<result<R>> call_as_async(std::string method, json::value params = json::array(),
+                                       std::optional<net::request_options> request = std::nullopt) {
+        auto v = co_await call_async(method, std::move(params), std::move(request));
         if (!v) co_return std::move(v).error();
         auto converted = rpc_result_traits<R>::from_json(std::move(v).value());
         if (!converted) co_return std::move(converted).error().during("decoding the result of " + method).at(url());
@@ -305,8 +318,8 @@ public:
 
     /// Like `call`, but a server error object is a value (code, message, data) rather than an
     /// error: for callers that branch on codes or decode revert data.
-    asio::awaitable<result<rpc_outcome>> call_detailed(std::string method, json::value params = json::array(),
-                                                       std::optional<policy::request_options> request = std::nullopt) {
+    asio::awaitable<result<rpc_outcome>> call_detailed_async(std::string method, json::value params = json::array(),
+                                                       std::optional<net::request_options> request = std::nullopt) {
         const std::uint64_t id = next_id_->fetch_add(1, std::memory_order_relaxed);
         json::object o;
         jsonrpc_detail::append_request(o, method, params, id);
@@ -322,8 +335,8 @@ public:
 
     /// Send `calls` as one batch. Structural faults fail the whole batch; each call's own server
     /// error is that element's error. Results are in call order.
-    asio::awaitable<result<std::vector<result<json::value>>>> batch(std::vector<rpc_call> calls,
-                                                                    std::optional<policy::request_options> request = std::nullopt) {
+    asio::awaitable<result<std::vector<result<json::value>>>> batch_async(std::vector<rpc_call> calls,
+                                                                    std::optional<net::request_options> request = std::nullopt) {
         if (calls.empty()) co_return fail(zerog::error(errc::invalid_argument, "empty JSON-RPC batch").during("JSON-RPC batch").at(url()));
         const std::size_t n = calls.size();
         const std::uint64_t first = next_id_->fetch_add(n, std::memory_order_relaxed);
@@ -345,7 +358,7 @@ public:
             // Only a whole-batch JSON-RPC rejection explains more than the status itself.
             const bool rpc_rejection = !parsed && (parsed.error().is(errc::rpc_error) || parsed.error().is(errc::server_error));
             if (!rpc_rejection) {
-                auto e = policy::check_status(std::move(*res), status_shape(at));
+                auto e = net::check_status(std::move(*res), status_shape(at));
                 co_return std::move(e).error().during(label).at(at).with("batch_size", std::to_string(n));
             }
         }
@@ -380,53 +393,56 @@ private:
     };
 
     /// Could this outcome be an unreachable endpoint rather than an answer? (See the file comment.)
-    static bool unreachable(const result<policy::http_response>& r) {
-        if (r) return r->status == 429 || r->status == 502 || r->status == 503 || r->status == 504;
-        const auto& c = r.error().code();
-        if (c.category() != zerog_category()) return policy::is_retryable(r.error());
-        switch (static_cast<errc>(c.value())) {
-        case errc::timeout:
-        case errc::connection_failed:
-        case errc::connection_closed:
-        case errc::io_error:
-        case errc::tls_error:
-            return true;
-        default:
-            return false;  // deadline, cancellation, bad URL, oversized answer: not the endpoint's reachability
+    static bool unreachable(const result<net::http_response>& r) {
+        if (r) {  // an answer with a status: only "go elsewhere" statuses count (core/error_class.hpp)
+            const auto a = classify_http_status(r->status);
+            return a == error_action::fail_over || a == error_action::skip;
         }
+        return is_unreachable(r.error());  // deadline, cancellation, bad URL, oversized answer: final
     }
 
     /// POST `body` to the current endpoint, failing over (file comment); `used` = the endpoint
     /// index whose outcome is returned.
-    asio::awaitable<result<policy::http_response>> post(std::string body, const rpc_request_info& info,
-                                                        const std::optional<policy::request_options>& request, std::size_t& used) {
+    asio::awaitable<result<net::http_response>> post(std::string body, const rpc_request_info& info,
+                                                        const std::optional<net::request_options>& request, std::size_t& used) {
         const std::size_t n = eps_->urls.size();
         std::size_t first = eps_->current.load(std::memory_order_relaxed);
         if (n == 1) {
             used = 0;
-            policy::http_request req = make_request(eps_->urls[0], std::move(body), info, request);
-            co_return co_await transport_.async_send(std::move(req));
+            net::http_request req = make_request(eps_->urls[0], std::move(body), info, request);
+            co_return co_await transport_.send_async(std::move(req));
         }
         const auto& ro = request ? *request : opts_.request;
+        // The order of this call's attempts: the chooser's (selector), else rotation from current.
+        std::vector<std::size_t> order;
+        if (opts_.order) {
+            for (std::size_t i : opts_.order(eps_->urls))
+                if (i < n && std::find(order.begin(), order.end(), i) == order.end()) order.push_back(i);
+        }
+        if (order.empty())
+            for (std::size_t k = 0; k < n; ++k) order.push_back((first + k) % n);
         for (std::size_t k = 0;; ++k) {
-            used = (first + k) % n;
-            const bool last = k + 1 == n;
+            used = order[k];
+            const bool last = k + 1 == order.size();
             // Built in a named local: GCC 12 mishandles a conditional's temporary inside co_await.
             std::string this_body = last ? std::move(body) : body;
-            policy::http_request req = make_request(eps_->urls[used], std::move(this_body), info, request);
-            auto res = co_await transport_.async_send(std::move(req));
+            net::http_request req = make_request(eps_->urls[used], std::move(this_body), info, request);
+            const auto t0 = std::chrono::steady_clock::now();
+            auto res = co_await transport_.send_async(std::move(req));
+            const bool reached = !unreachable(res);
+            if (opts_.report) opts_.report(eps_->urls[used], reached, std::chrono::steady_clock::now() - t0);
             const bool out_of_time = ro.deadline && std::chrono::steady_clock::now() >= *ro.deadline;
-            if (!unreachable(res) || last || out_of_time) {
-                if (k > 0 && !unreachable(res)) eps_->current.compare_exchange_strong(first, used, std::memory_order_relaxed);
+            if (reached || last || out_of_time) {
+                if (k > 0 && reached) eps_->current.compare_exchange_strong(first, used, std::memory_order_relaxed);
                 if (k > 0 && !res) co_return std::move(res).error().with("endpoints_tried", std::to_string(k + 1));
                 co_return res;
             }
         }
     }
 
-    policy::http_request make_request(const std::string& url, std::string body, const rpc_request_info& info,
-                                      const std::optional<policy::request_options>& request) const {
-        policy::http_request req;
+    net::http_request make_request(const std::string& url, std::string body, const rpc_request_info& info,
+                                      const std::optional<net::request_options>& request) const {
+        net::http_request req;
         req.method = "POST";
         req.url = url;
         req.body = std::move(body);
@@ -443,19 +459,19 @@ private:
     }
 
     // The request shape check_status needs: only the URL, method and the (default) status policy.
-    static policy::http_request status_shape(const std::string& url) {
-        policy::http_request r;
+    static net::http_request status_shape(const std::string& url) {
+        net::http_request r;
         r.url = url;
         return r;
     }
 
     // Non-2xx: a valid JSON-RPC error in the body explains more than the status; otherwise the
     // status error (and, for a 2xx, the parse error) is what we report.
-    static result<rpc_outcome> status_or(result<rpc_outcome> parsed, policy::http_response res, const std::string& method,
+    static result<rpc_outcome> status_or(result<rpc_outcome> parsed, net::http_response res, const std::string& method,
                                          const std::string& url) {
         if (is_success(res.status)) return std::move(parsed).error().during(method).at(url);
         if (parsed && std::holds_alternative<rpc_error_object>(*parsed)) return parsed;
-        auto e = policy::check_status(std::move(res), status_shape(url));
+        auto e = net::check_status(std::move(res), status_shape(url));
         return std::move(e).error().during(method).at(url);
     }
 

@@ -1,7 +1,7 @@
 // The synchronous facade: run one `awaitable<result<T>>` to completion from plain blocking code.
 //
-// zerog writes every network operation once, as a coroutine (style.md, "Asio: one operation, any
-// calling style"); blocking callers (the CLI, simple scripts) go through one of these two helpers
+// zerog writes every network operation once, as a coroutine (as Asio does: one operation, any
+// calling style); blocking callers (the CLI, simple scripts) go through one of these two helpers
 // instead of a second implementation:
 //   * `blocking_runner::run(op)`  drives the operation on a private io_context in the calling thread;
 //   * `run_on(executor, op)`      spawns it on an executor that other threads already run, and

@@ -13,7 +13,7 @@
 #pragma once
 
 #include <zerog/core/bytes.hpp>
-#include <zerog/crypto/keccak.hpp>
+#include <zerog/crypto/secret_registry.hpp>
 
 #include <algorithm>
 #include <cctype>
@@ -25,38 +25,7 @@
 
 namespace zerog::observe {
 
-class secret_registry {
-public:
-    static secret_registry& instance() {
-        static secret_registry r;
-        return r;
-    }
-    /// Register a 32-byte secret (a private key). Stores only keccak(salt ‖ key).
-    void add_key(byte_span key32) {
-        const hash256 fp = fingerprint(key32);
-        std::unique_lock lk(mu_);
-        if (std::find(fps_.begin(), fps_.end(), fp) == fps_.end()) fps_.push_back(fp);
-    }
-    bool is_registered(byte_span key32) const {
-        const hash256 fp = fingerprint(key32);
-        std::shared_lock lk(mu_);
-        return std::find(fps_.begin(), fps_.end(), fp) != fps_.end();
-    }
-    bool empty() const {
-        std::shared_lock lk(mu_);
-        return fps_.empty();
-    }
-
-private:
-    static hash256 fingerprint(byte_span key32) {
-        crypto::keccak256_hasher h;
-        h.update(std::string_view("zerog/redaction/v1"));
-        h.update(key32);
-        return h.finalize();
-    }
-    mutable std::shared_mutex mu_;
-    std::vector<hash256> fps_;
-};
+using crypto::secret_registry;  // the registry lives in crypto (private_key registers itself)
 
 /// Field names whose values are always redacted whole.
 inline bool is_secret_field_name(std::string_view key) {

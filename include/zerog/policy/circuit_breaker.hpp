@@ -8,8 +8,8 @@
 // Only failures that say something about the endpoint's health should be reported (the client
 // passes transport errors and 5xx, not validation errors); the breaker itself does not classify.
 //
-// Models: `no_breaker` (default, zero size), `testing::mock_breaker` (here); the real
-// sliding-window breaker arrives with the resilience issue.
+// Models: `no_breaker` (default, zero size), `sliding_window_breaker` (sliding_window_breaker.hpp),
+// `testing::mock_breaker` (<zerog/testing/mock_breaker.hpp>).
 #pragma once
 
 #include <zerog/core/result.hpp>
@@ -38,23 +38,5 @@ struct no_breaker {
 };
 static_assert(CircuitBreaker<no_breaker>);
 
-namespace testing {
-/// Open for the endpoints in `open`; records every call in order ("allow:E", "ok:E", "fail:E").
-struct mock_breaker {
-    std::set<std::string> open;
-    std::vector<std::string> calls;
-    result<void> allow(std::string_view ep) {
-        calls.push_back("allow:" + std::string(ep));
-        if (open.count(std::string(ep)))
-            return fail(zerog::error(errc::circuit_open, "circuit open for this endpoint").at(ep));
-        return {};
-    }
-    void on_success(std::string_view ep, std::chrono::nanoseconds) { calls.push_back("ok:" + std::string(ep)); }
-    void on_failure(std::string_view ep, const zerog::error&, std::chrono::nanoseconds) {
-        calls.push_back("fail:" + std::string(ep));
-    }
-};
-static_assert(CircuitBreaker<mock_breaker>);
-}  // namespace testing
 
 }  // namespace zerog::policy

@@ -6,12 +6,13 @@
 // has its own small concept, `ConcurrencyLimiter`: `try_enter(key) -> result<permit>`, the permit
 // releasing its slot when destroyed.
 //
-// How clients use it: take the permit around the whole guarded operation, before guarded_call (it
-// never waits; a full slot is errc::rate_limited at once, because how long the running calls take is
-// unknown):
-//
-//     ZEROG_TRY(auto permit, limits.try_enter({ctx.user, ctx.endpoint}));
-//     auto r = co_await client::guarded_call(policies, ctx, op);   // permit released on scope exit
+// How clients use it: it is the `concurrency` member of client::policy_set (default
+// no_concurrency_limit; the production mix holds a concurrency_limiter). A client takes one permit
+// per public operation before anything is sent or paid — the storage client per upload, download
+// and verification under {options().user, "storage"}, the compute client per inference attempt
+// under {options().user, provider address} — and holds it until the operation ends. It never
+// waits: a full slot is errc::rate_limited at once, because how long the running calls take is
+// unknown.
 //
 // Defaults: 8 per user, 64 per endpoint (0 = unlimited on that side). Anonymous callers (user "")
 // share one user slot pool.
@@ -73,6 +74,10 @@ public:
 
     concurrency_limiter() = default;
     explicit concurrency_limiter(concurrency_config c) : cfg_(c) {}
+    /// For setup only (aggregate initialisation of a policy_set, whose [[no_unique_address]]
+    /// members get no guaranteed copy elision): takes the configuration, not the counts; never
+    /// move a limiter that has permits out.
+    concurrency_limiter(concurrency_limiter&& o) noexcept : cfg_(o.cfg_) {}
     concurrency_limiter(const concurrency_limiter&) = delete;
     concurrency_limiter& operator=(const concurrency_limiter&) = delete;
 
@@ -132,5 +137,15 @@ concept ConcurrencyLimiter = requires(L& l, const limit_key& k) {
     { l.try_enter(k) } -> std::same_as<result<typename L::permit>>;
 };
 static_assert(ConcurrencyLimiter<concurrency_limiter>);
+
+/// No cap. Zero size; every call is admitted with an empty permit. The default of client::policy_set.
+struct no_concurrency_limit {
+    struct permit {
+        bool active() const noexcept { return false; }
+        void release() noexcept {}
+    };
+    result<permit> try_enter(const limit_key&) const noexcept { return permit{}; }
+};
+static_assert(ConcurrencyLimiter<no_concurrency_limit>);
 
 }  // namespace zerog::policy

@@ -19,8 +19,11 @@
 // Defaults: EWMA alpha 0.3, fast tolerance 1.5×, failure sample 10 s, stale after 60 s.
 //
 // Thread safety: all members may be called concurrently; the breaker (not owned, may be null) must
-// outlive the selector. Not a policy concept member: a client holds it beside its policy set and
-// loops over plan().endpoints with guarded_call, reporting each outcome back.
+// outlive the selector. Not a policy concept member: every client holds one beside its policy set
+// (over its breaker) and reports each call's outcome to it:
+//   * storage_client: orders the EVM RPC endpoints (jsonrpc_options::order), the storage nodes a
+//     download or verification reads from, and the indexers;
+//   * compute_client: orders the EVM RPC endpoints and the providers an inference fails over to.
 #pragma once
 
 #include <zerog/policy/circuit_breaker.hpp>
@@ -52,12 +55,21 @@ public:
     struct plan_type {
         std::vector<std::string> endpoints;  ///< to try, best first
         bool degraded = false;               ///< nothing usable: take the degraded path
+        /// How many leading endpoints are healthy (closed) and fast: equally good, so a caller
+        /// spreading work (segments of a download) rotates among these and keeps the rest for
+        /// failover.
+        std::size_t preferred = 0;
     };
 
-    explicit endpoint_selector(std::vector<std::string> endpoints, const Breaker* breaker = nullptr,
+    /// The most endpoints whose latency is remembered; beyond it the stalest are forgotten (a
+    /// node list comes from an indexer: it must not grow the selector without bound).
+    static constexpr std::size_t max_tracked = 4096;
+
+    /// `endpoints`: the configured list plan() orders. Clients that learn their endpoints at run
+    /// time (storage nodes from an indexer, providers per request) pass candidates to plan(list).
+    explicit endpoint_selector(std::vector<std::string> endpoints = {}, const Breaker* breaker = nullptr,
                                selector_config cfg = {}, C clock = C{})
-        : cfg_(cfg), clock_(std::move(clock)), breaker_(breaker), endpoints_(std::move(endpoints)),
-          stats_(endpoints_.size()) {}
+        : cfg_(cfg), clock_(std::move(clock)), breaker_(breaker), endpoints_(std::move(endpoints)) {}
     endpoint_selector(const endpoint_selector&) = delete;
     endpoint_selector& operator=(const endpoint_selector&) = delete;
 
@@ -75,15 +87,20 @@ public:
     /// Current latency estimate (nullopt: no recent sample).
     std::optional<std::chrono::nanoseconds> latency(std::string_view endpoint) const {
         std::lock_guard lk(mu_);
-        const auto i = index_of(endpoint);
-        if (!i || !fresh(stats_[*i], clock_.now())) return std::nullopt;
-        return std::chrono::nanoseconds(static_cast<long long>(stats_[*i].ewma_ns));
+        auto it = stats_.find(endpoint);
+        if (it == stats_.end() || !fresh(it->second, clock_.now())) return std::nullopt;
+        return std::chrono::nanoseconds(static_cast<long long>(it->second.ewma_ns));
     }
 
-    plan_type plan() {
+    /// The configured endpoints, ordered (see the file comment).
+    plan_type plan() { return plan(endpoints_); }
+
+    /// `candidates` (in the caller's order of preference), ordered the same way. Duplicates are
+    /// kept as given; endpoints never seen count as unmeasured (fast).
+    plan_type plan(const std::vector<std::string>& candidates) {
         struct cand { std::size_t index; int health; bool fast; double ewma; };
         std::vector<cand> c;
-        c.reserve(endpoints_.size());
+        c.reserve(candidates.size());
         std::function<void(bool)> hook;
         bool changed = false;
         plan_type out;
@@ -91,22 +108,27 @@ public:
             std::lock_guard lk(mu_);
             const auto now = clock_.now();
             double fastest = -1;
-            for (std::size_t i = 0; i < endpoints_.size(); ++i) {
-                const int h = health(endpoints_[i]);
+            for (std::size_t i = 0; i < candidates.size(); ++i) {
+                const int h = health(candidates[i]);
                 if (h > 1) continue;  // open
-                const bool measured = fresh(stats_[i], now);
-                c.push_back({i, h, !measured, measured ? stats_[i].ewma_ns : 0.0});
-                if (measured && (fastest < 0 || stats_[i].ewma_ns < fastest)) fastest = stats_[i].ewma_ns;
+                auto it = stats_.find(candidates[i]);
+                const bool measured = it != stats_.end() && fresh(it->second, now);
+                const double ewma = measured ? it->second.ewma_ns : 0.0;
+                c.push_back({i, h, !measured, ewma});
+                if (measured && (fastest < 0 || ewma < fastest)) fastest = ewma;
             }
             for (auto& x : c)
                 if (!x.fast) x.fast = x.ewma <= fastest * cfg_.fast_tolerance;
             std::stable_sort(c.begin(), c.end(), [](const cand& a, const cand& b) {
                 if (a.health != b.health) return a.health < b.health;
                 if (a.fast != b.fast) return a.fast;
-                if (a.fast) return false;  // both fast: configured order (stable)
+                if (a.fast) return false;  // both fast: the caller's order (stable)
                 return a.ewma < b.ewma;
             });
-            for (auto& x : c) out.endpoints.push_back(endpoints_[x.index]);
+            for (auto& x : c) {
+                out.endpoints.push_back(candidates[x.index]);
+                if (x.health == 0 && x.fast && out.preferred + 1 == out.endpoints.size()) ++out.preferred;
+            }
             out.degraded = out.endpoints.empty();
             if (out.degraded != degraded_) {
                 degraded_ = out.degraded;
@@ -118,7 +140,7 @@ public:
         return out;
     }
 
-    /// The best endpoint now, or nullopt (degraded).
+    /// The best configured endpoint now, or nullopt (degraded).
     std::optional<std::string> pick() {
         auto p = plan();
         if (p.endpoints.empty()) return std::nullopt;
@@ -144,22 +166,26 @@ private:
         return 0;
     }
     bool fresh(const stat& s, steady_time now) const { return s.any && now - s.last <= cfg_.stale_after; }
-    std::optional<std::size_t> index_of(std::string_view ep) const {
-        for (std::size_t i = 0; i < endpoints_.size(); ++i)
-            if (endpoints_[i] == ep) return i;
-        return std::nullopt;
-    }
     void sample(std::string_view ep, std::chrono::nanoseconds latency) {
         std::lock_guard lk(mu_);
-        const auto i = index_of(ep);
-        if (!i) return;
-        stat& s = stats_[*i];
         const auto now = clock_.now();
+        auto it = stats_.find(ep);
+        if (it == stats_.end()) {
+            if (stats_.size() >= max_tracked) forget_stalest();
+            it = stats_.emplace(std::string(ep), stat{}).first;
+        }
+        stat& s = it->second;
         const double v = static_cast<double>(latency.count());
         // a stale estimate says nothing about now: restart from this sample
         s.ewma_ns = fresh(s, now) ? cfg_.ewma_alpha * v + (1 - cfg_.ewma_alpha) * s.ewma_ns : v;
         s.last = now;
         s.any = true;
+    }
+    void forget_stalest() {
+        auto oldest = stats_.begin();
+        for (auto it = stats_.begin(); it != stats_.end(); ++it)
+            if (it->second.last < oldest->second.last) oldest = it;
+        if (oldest != stats_.end()) stats_.erase(oldest);
     }
 
     selector_config cfg_;
@@ -167,7 +193,7 @@ private:
     const Breaker* breaker_;
     std::vector<std::string> endpoints_;
     mutable std::mutex mu_;
-    std::vector<stat> stats_;
+    detail::string_map<stat> stats_;
     std::function<void(bool)> hook_;
     bool degraded_ = false;
 };

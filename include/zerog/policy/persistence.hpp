@@ -17,8 +17,8 @@
 //
 // Models: `no_persistence` (stores nothing: only safe for read-only clients), `memory_persistence`
 // (the default for paying clients: process lifetime, thread-safe), `testing::mock_persistence`
-// (memory + failure injection + call log). SQLite (embedded) and PostgreSQL (shared by many
-// instances) models arrive with the persistence issue and plug in here unchanged.
+// (memory + failure injection + call log; <zerog/testing/mock_persistence.hpp>). Durable models
+// (SQLite, PostgreSQL) plug in here unchanged.
 #pragma once
 
 #include <zerog/core/result.hpp>
@@ -143,55 +143,5 @@ private:
 };
 static_assert(Persistence<memory_persistence>);
 
-namespace testing {
-/// memory_persistence plus a call log and an injectable failure for every call.
-class mock_persistence {
-public:
-    static constexpr bool durable = false;
-    static constexpr bool remembers = true;
-    std::vector<std::string> calls;
-    std::optional<zerog::error> fail_next;  ///< returned (once) by the next call
-
-    result<void> put_submission(const submission_record& r) {
-        calls.push_back("put:" + to_hex(r.root));
-        if (auto e = take()) return fail(std::move(*e));
-        return mem_.put_submission(r);
-    }
-    result<std::optional<submission_record>> find_submission(const hash256& root, std::string_view n) {
-        calls.push_back("find:" + to_hex(root));
-        if (auto e = take()) return fail(std::move(*e));
-        return mem_.find_submission(root, n);
-    }
-    result<void> add_spend(std::string_view a, std::string_view p, const uint256& amount) {
-        calls.push_back("add_spend:" + std::string(p));
-        if (auto e = take()) return fail(std::move(*e));
-        return mem_.add_spend(a, p, amount);
-    }
-    result<uint256> spend(std::string_view a, std::string_view p) {
-        calls.push_back("spend:" + std::string(p));
-        if (auto e = take()) return fail(std::move(*e));
-        return mem_.spend(a, p);
-    }
-    result<void> add_usage(std::string_view user, std::string_view kind, std::int64_t period, const uint256& amount) {
-        calls.push_back("add_usage:" + std::string(user) + ":" + std::string(kind));
-        if (auto e = take()) return fail(std::move(*e));
-        return mem_.add_usage(user, kind, period, amount);
-    }
-    result<std::vector<usage_record>> load_usage(std::string_view user) {
-        calls.push_back("load_usage:" + std::string(user));
-        if (auto e = take()) return fail(std::move(*e));
-        return mem_.load_usage(user);
-    }
-
-private:
-    std::optional<zerog::error> take() {
-        auto e = std::move(fail_next);
-        fail_next.reset();
-        return e;
-    }
-    memory_persistence mem_;
-};
-static_assert(Persistence<mock_persistence>);
-}  // namespace testing
 
 }  // namespace zerog::policy

@@ -6,8 +6,9 @@
 // `key.user` is the caller identity the host application passes in (empty = anonymous);
 // `key.endpoint` the redacted origin being called.
 //
-// Models: `no_limit` (default, zero size), `testing::mock_limiter` (here), `token_bucket`
-// (token_bucket.hpp), `limiter_ref<L>` (limiter_ref.hpp: several clients share one limiter).
+// Models: `no_limit` (default, zero size), `token_bucket` (token_bucket.hpp), `zerog::ref<L>`
+// (core/ref.hpp: several clients share one limiter), `testing::mock_limiter`
+// (<zerog/testing/mock_limiter.hpp>).
 // guarded_call asks once per attempt sent, retries included (client/pipeline.hpp).
 #pragma once
 
@@ -40,20 +41,5 @@ struct no_limit {
 };
 static_assert(RateLimiter<no_limit>);
 
-namespace testing {
-/// Grants `budget` units in total, then refuses with `retry_after`; records every request.
-struct mock_limiter {
-    double budget = 1e300;
-    std::chrono::nanoseconds retry_after = std::chrono::milliseconds(100);
-    std::vector<std::string> calls;  // "user@endpoint:cost"
-    acquire_result try_acquire(const limit_key& k, double cost) {
-        calls.push_back(std::string(k.user) + "@" + std::string(k.endpoint) + ":" + std::to_string(cost));
-        if (cost > budget) return {false, retry_after};
-        budget -= cost;
-        return {};
-    }
-};
-static_assert(RateLimiter<mock_limiter>);
-}  // namespace testing
 
 }  // namespace zerog::policy

@@ -5,16 +5,17 @@
 // the next attempt, or nullopt to give up. The policy never sleeps: the client waits (bounded by the
 // operation's deadline), so one policy serves sync and async code alike.
 //
-// What may be retried is decided in ONE place, `is_retryable(error)`: transport failures, timeouts,
+// What may be retried is decided in ONE place, `is_retryable(error)` over the classification table
+// of core/error_class.hpp: transport failures, timeouts,
 // 5xx, server back-pressure ("too many data writing"). Never validation, authentication, reverts,
 // proofs or budgets. A retry of a paid operation must in addition pass the client's double-payment
 // guard; the retry policy knows nothing about payments (orthogonal policies).
 //
-// Models: `no_retry` (default, zero size), `testing::scripted_retry` (here); the exponential
-// backoff with full jitter arrives with the resilience issue.
+// Models: `no_retry` (default, zero size), `backoff_retry` (backoff_retry.hpp: exponential backoff
+// with full jitter), `testing::scripted_retry` (<zerog/testing/scripted_retry.hpp>).
 #pragma once
 
-#include <zerog/core/error.hpp>
+#include <zerog/core/error_class.hpp>
 
 #include <chrono>
 #include <concepts>
@@ -24,26 +25,8 @@
 
 namespace zerog::policy {
 
-/// The retryable error classes. Foreign categories (asio/beast system errors) are transport
-/// failures and therefore retryable, except cancellation.
-inline bool is_retryable(const zerog::error& e) noexcept {
-    const auto& c = e.code();
-    if (!c) return false;
-    if (c.category() != zerog_category()) return c != boost::system::errc::operation_canceled;
-    switch (static_cast<errc>(c.value())) {
-    case errc::timeout:
-    case errc::connection_failed:
-    case errc::connection_closed:
-    case errc::server_error:
-    case errc::server_busy:
-    case errc::io_error:
-    case errc::tx_not_mined:
-    case errc::underpriced:
-        return true;
-    default:
-        return false;
-    }
-}
+/// Whether a retry policy may send a failed request again: the one table in core/error_class.hpp.
+using zerog::is_retryable;
 
 template <class R>
 concept RetryPolicy = requires(R& r, unsigned attempt, const zerog::error& e, std::chrono::nanoseconds elapsed) {
@@ -58,20 +41,5 @@ struct no_retry {
 };
 static_assert(RetryPolicy<no_retry>);
 
-namespace testing {
-/// Retries retryable errors with the scripted delays, in order, then gives up; records each call.
-struct scripted_retry {
-    std::vector<std::chrono::nanoseconds> delays;
-    struct call { unsigned attempt; zerog::error error; std::chrono::nanoseconds elapsed; };
-    std::vector<call> calls;
-
-    std::optional<std::chrono::nanoseconds> next_delay(unsigned attempt, const zerog::error& e, std::chrono::nanoseconds elapsed) {
-        calls.push_back({attempt, e, elapsed});
-        if (!is_retryable(e) || attempt > delays.size()) return std::nullopt;
-        return delays[attempt - 1];
-    }
-};
-static_assert(RetryPolicy<scripted_retry>);
-}  // namespace testing
 
 }  // namespace zerog::policy

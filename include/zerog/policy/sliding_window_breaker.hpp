@@ -27,7 +27,7 @@
 // opens, info otherwise) and counted (zerog_breaker_transitions_total); opening also raises
 // alert("circuit_open", endpoint, reason, rates). Telemetry is called after the lock is released.
 // The Telemetry is held by value: `observe::json_logger` is a shared handle; share any other sink
-// with `telemetry_ref` (policy/telemetry_ref.hpp).
+// with `zerog::ref` (core/ref.hpp).
 //
 // Thread safety: all members may be called concurrently (one mutex; short critical sections, no
 // allocation on the allow() path of a known endpoint). Movable for setup only (see the move

@@ -13,8 +13,8 @@
 // scrubs its output through observe/redaction.hpp as a second line of defence.
 //
 // Models: `null_telemetry` (default, zero size, every call a no-op the optimiser removes),
-// `observe::json_logger` (JSON lines, observe/json_logger.hpp), `testing::recording_telemetry`
-// (here). Prometheus, OTLP and health checks arrive with the observability issue.
+// `observe::json_logger` (JSON lines, observe/json_logger.hpp; the production mix's telemetry),
+// `testing::recording_telemetry` (<zerog/testing/recording_telemetry.hpp>).
 #pragma once
 
 #include <zerog/core/error.hpp>
@@ -104,73 +104,5 @@ struct null_telemetry {
 };
 static_assert(Telemetry<null_telemetry>);
 
-namespace testing {
-/// Records everything as text lines ("log:info:event", "count:metric:1", "alert:name", "span:name:ok").
-/// Thread-safe.
-class recording_telemetry {
-public:
-    std::vector<std::string> lines() const {
-        std::lock_guard lk(mu_);
-        return lines_;
-    }
-    bool enabled(log_level) const noexcept { return true; }
-    void log(log_level l, std::string_view event, fields f) { add("log:" + std::string(to_string(l)) + ":" + std::string(event) + render(f)); }
-    void count(std::string_view m, double d, fields f) { add("count:" + std::string(m) + ":" + num(d) + render(f)); }
-    void observe(std::string_view m, double v, fields f) { add("observe:" + std::string(m) + render(f)); (void)v; }
-    span_handle span_start(std::string_view name) {
-        span_handle s;
-        s.span_id[7] = static_cast<std::uint8_t>(++spans_);
-        s.trace_id[15] = 1;
-        add("span_start:" + std::string(name));
-        return s;
-    }
-    void span_end(const span_handle&, const zerog::error* e) { add(std::string("span_end:") + (e ? "error" : "ok")); }
-    std::optional<std::string> traceparent(const span_handle& s) const {
-        if (!s.valid()) return std::nullopt;
-        static constexpr char hx[] = "0123456789abcdef";
-        std::string out = "00-";
-        for (auto b : s.trace_id) { out += hx[b >> 4]; out += hx[b & 15]; }
-        out += '-';
-        for (auto b : s.span_id) { out += hx[b >> 4]; out += hx[b & 15]; }
-        out += "-01";
-        return out;
-    }
-    void alert(std::string_view name, fields f) { add("alert:" + std::string(name) + render(f)); }
-
-private:
-    static std::string num(double d) {
-        std::string s = std::to_string(d);
-        while (s.find('.') != std::string::npos && (s.back() == '0' || s.back() == '.')) {
-            const bool dot = s.back() == '.';
-            s.pop_back();
-            if (dot) break;
-        }
-        return s;
-    }
-    static std::string render(fields f) {
-        std::string out;
-        for (auto& x : f) {
-            out += ' ';
-            out += x.key;
-            out += '=';
-            std::visit([&](auto v) {
-                if constexpr (std::is_same_v<decltype(v), std::string_view>) out += v;
-                else if constexpr (std::is_same_v<decltype(v), bool>) out += v ? "true" : "false";
-                else if constexpr (std::is_same_v<decltype(v), double>) out += num(v);
-                else out += std::to_string(v);
-            }, x.value);
-        }
-        return out;
-    }
-    void add(std::string s) {
-        std::lock_guard lk(mu_);
-        lines_.push_back(std::move(s));
-    }
-    mutable std::mutex mu_;
-    std::vector<std::string> lines_;
-    unsigned spans_ = 0;
-};
-static_assert(Telemetry<recording_telemetry>);
-}  // namespace testing
 
 }  // namespace zerog::policy

@@ -1,5 +1,5 @@
 // Random-access byte sources for the storage pipeline: a file (pread), a memory span, and a
-// window of another source (a fragment, §9.6). encryption.hpp adds an encrypting source.
+// window of another source (a fragment, docs/protocol/storage.md §9.6). encryption.hpp adds an encrypting source.
 //
 // Random access (rather than a sequential stream) is what lets N threads hash N segments at once
 // with no shared buffer; see file_tree.hpp for the sequential `file_tree_builder`.

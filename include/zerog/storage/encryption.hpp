@@ -1,4 +1,4 @@
-// Optional client-side encryption, wire-compatible with the official SDKs (spec storage.md §9.7;
+// Optional client-side encryption, wire-compatible with the official SDKs (docs/protocol/storage.md §9.7;
 // TS `common/encryption.js`, Go `core/encryption.go`).
 //
 //   v1: 0x01 ‖ nonce(16)                         key = the caller's 32-byte AES key

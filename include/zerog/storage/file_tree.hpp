@@ -1,4 +1,4 @@
-// The file merkle tree in ONE streaming pass (spec storage.md §3, §4.2): chunk leaves → segment
+// The file merkle tree in ONE streaming pass (docs/protocol/storage.md §3, §4.2): chunk leaves → segment
 // roots → file root, with the flow submission nodes and fee sectors falling out of the same
 // peaks. Peak memory is bounded independently of the file size: one 256 KiB buffer per thread,
 // a window of segment roots, ≤ 64 frontier peaks, plus (optionally) 32 bytes per segment when the

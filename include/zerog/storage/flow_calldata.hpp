@@ -1,4 +1,4 @@
-// Flow contract calldata for a submission (spec storage.md §6.1, §6.3): `submit` in the current
+// Flow contract calldata for a submission (docs/protocol/storage.md §6.1, §6.3): `submit` in the current
 // ABI (with submitter, selector 0xbc8c11f8), the legacy ABI (0xef3e12dc, before Jan 2026),
 // `batchSubmit` (0x49aa3395, fragment batches) and the Submit event topic. ABI encoding is done
 // by codec/abi.hpp; this file only maps flow_submission onto the Solidity types.

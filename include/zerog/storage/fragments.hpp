@@ -1,4 +1,4 @@
-// Large files as fragments (spec storage.md §9.6): above the fragment size (default 4 GiB,
+// Large files as fragments (docs/protocol/storage.md §9.6): above the fragment size (default 4 GiB,
 // rounded up to a power of two, at least 256) the byte stream is cut into consecutive
 // fragments, each an independent file with its own root, submission and tx. Reassembly is plain
 // concatenation; the caller keeps the list of roots (the protocol does not link them).

@@ -1,5 +1,5 @@
 // 0G Storage file layout: constants, flow padding, chunk/segment counts and the zero-subtree
-// hashes (spec storage.md §1, §2, §3.3).
+// hashes (docs/protocol/storage.md §1, §2, §3.3).
 //
 // All arithmetic is exact uint64; sizes whose padded form would not fit are rejected rather than
 // wrapped. Thread safety: everything here is a pure function or an immutable value;

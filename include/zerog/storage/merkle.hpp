@@ -1,4 +1,4 @@
-// The one 0G merkle rule (spec storage.md §3.1): pair nodes left to right with
+// The one 0G merkle rule (docs/protocol/storage.md §3.1): pair nodes left to right with
 // keccak256(left ‖ right); an odd last node is promoted unchanged. Also the equivalent
 // "perfect subtrees folded right to left" form, which streams in O(log n) memory.
 //

@@ -1,4 +1,4 @@
-// Segment proofs (spec storage.md §5): building them for any tree segment (padding segments
+// Segment proofs (docs/protocol/storage.md §5): building them for any tree segment (padding segments
 // included), verifying them the way the storage node does (leaf, structure, position, hash
 // chain, rear padding), and the JSON `FileProof` wire shape {"lemma":[…],"path":[…]}.
 //

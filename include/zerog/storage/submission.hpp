@@ -1,4 +1,4 @@
-// The flow submission (what goes on chain, spec storage.md §4), its fee sectors (§6.2), the
+// The flow submission (what goes on chain, docs/protocol/storage.md §4), its fee sectors (§6.2), the
 // Submit-event identity digest (§6.3) and the contract's validity rule (§4.3).
 //
 // Thread safety: value types and pure functions.

@@ -1,4 +1,4 @@
-// What goes on the wire per segment (spec storage.md §5.4, §7.2, §10): upload data lengths (the
+// What goes on the wire per segment (docs/protocol/storage.md §5.4, §7.2, §10): upload data lengths (the
 // node is strict), download chunk ranges and trimming of the last chunk's zero fill.
 //
 // Thread safety: pure functions.

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // zerog devnet: a stand-in for 0G Storage's FixedPriceFlow + FixedPrice market.
 //
-// Written from the protocol description (spec/storage.md §4.3, §6), not copied from 0G's contracts.
+// Written from the protocol description (docs/protocol/storage.md §4.3, §6), not copied from 0G's contracts.
 // What is modelled faithfully (a client or storage-node emulator can rely on it):
 //   * both submit ABIs: current submit(((uint256,bytes,(bytes32,uint256)[]),address)) = 0xbc8c11f8
 //     and legacy submit((uint256,bytes,(bytes32,uint256)[])) = 0xef3e12dc (submitter = msg.sender),

@@ -2,7 +2,7 @@
 // zerog devnet: a stand-in for 0G Compute's InferenceServing (provider registry + per
 // (user, provider) sub-accounts, TEE acknowledgement, session-token revocation, TEE settlement).
 //
-// Written from spec/compute.md §3–4 and vectors/compute-abis-0.9.0.json: names, argument types,
+// Written from docs/protocol/compute.md §3–4 and tests/vectors/compute-abis-0.9.0.json: names, argument types,
 // struct layouts (Service: 11 fields, Account: 11 fields), events and errors match the real ABI.
 // Money moves for real: this contract holds Σ account.balance + Σ provider stakes.
 //   account.balance        = funds in the sub-account (including amounts being refunded);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // zerog devnet: a stand-in for 0G Compute's LedgerManager (the user's main account).
 //
-// Written from spec/compute.md §3 and the ABI in vectors/compute-abis-0.9.0.json: every function
+// Written from docs/protocol/compute.md §3 and the ABI in tests/vectors/compute-abis-0.9.0.json: every function
 // here has the same name, argument types and return tuple layout as the real contract, so clients
 // built for the network work unchanged. Money moves for real:
 //   ledger.availableBalance  = funds the user can move to provider sub-accounts or withdraw;

@@ -2,8 +2,8 @@
 // and the bounded connect (DNS + TCP + TLS). Users must not depend on anything in here.
 #pragma once
 
-#include <zerog/net/url.hpp>
-#include <zerog/policy/transport.hpp>
+#include <zerog/core/url.hpp>
+#include <zerog/net/transport.hpp>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/bind_executor.hpp>
@@ -44,7 +44,7 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
-using policy::steady_time;
+using zerog::steady_time;
 inline constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
 /// The expiry of one phase: now + its timeout, or the request deadline when that comes first.
@@ -53,7 +53,7 @@ struct phase_limit {
     bool is_deadline = false;  ///< the request deadline (not the phase timeout) is the binding limit
     std::chrono::milliseconds timeout{};
 };
-inline phase_limit limit_for(const policy::request_options& o, std::chrono::milliseconds timeout) {
+inline phase_limit limit_for(const net::request_options& o, std::chrono::milliseconds timeout) {
     const auto t = std::chrono::steady_clock::now() + timeout;
     if (o.deadline && *o.deadline <= t) return {*o.deadline, true, timeout};
     return {t, false, timeout};
@@ -391,7 +391,7 @@ inline std::shared_ptr<ssl::context> make_tls_context(const std::string& extra_c
 /// A new connection to `u` on executor `ex`: resolve (skipped for IP literals), TCP connect with
 /// TCP_NODELAY, and for https a TLS handshake with SNI and hostname (or IP) verification. Every
 /// step ends at the connect limit.
-inline asio::awaitable<result<std::unique_ptr<connection>>> open_connection(const url_parts& u, const policy::request_options& o,
+inline asio::awaitable<result<std::unique_ptr<connection>>> open_connection(const url_parts& u, const net::request_options& o,
                                                                             asio::any_io_executor ex, ssl::context* tls_ctx) {
     const phase_limit lim = limit_for(o, o.connect_timeout);
     auto c = std::make_unique<connection>(ex, u.tls ? tls_ctx : nullptr);

@@ -1,4 +1,5 @@
-// The seam for `zerog config check`: validating a configuration against the network at start-up
+// The start-up checks behind `zerog config check` (client layer: they use the transport, JSON-RPC
+// and the compute ABI decoders; config stays free of networking): validating a configuration against the network at start-up
 // (checklist §3, "validate all endpoints on startup").
 //
 // `plan_startup_checks` decides which checks run against what; `startup_check` runs them:
@@ -27,13 +28,17 @@
 #include <zerog/config/profile.hpp>
 #include <zerog/client/compute_types.hpp>
 #include <zerog/net/jsonrpc.hpp>
-#include <zerog/policy/transport.hpp>
+#include <zerog/net/transport.hpp>
 
 #include <chrono>
 
 #include <optional>
 
-namespace zerog::config {
+namespace zerog::client {
+
+using config::configuration;
+using config::provider_entry;
+using config::setting;
 
 /// The kinds of network check (see file comment).
 enum class check_kind { chain_id, genesis_hash, node_identity, indexer, contract_code, provider };
@@ -117,9 +122,9 @@ inline std::string lower(std::string s) {
     return s;
 }
 
-inline policy::request_options bounded(std::chrono::milliseconds t) {
-    policy::request_options ro;
-    ro.deadline = policy::steady_time::clock::now() + t;
+inline net::request_options bounded(std::chrono::milliseconds t) {
+    net::request_options ro;
+    ro.deadline = zerog::steady_time::clock::now() + t;
     ro.connect_timeout = std::min(ro.connect_timeout, t);
     ro.write_timeout = std::min(ro.write_timeout, t);
     ro.read_timeout = std::min(ro.read_timeout, t);
@@ -152,23 +157,23 @@ inline result<std::uint64_t> quantity(const json::value& v, std::string_view wha
     return fail(errc::malformed_response, std::string(what) + " is missing or not a number");
 }
 
-template <policy::Transport T>
+template <net::Transport T>
 asio::awaitable<result<std::string>> check_chain_id(const configuration& cfg, T transport, std::string url, std::chrono::milliseconds t) {
     net::jsonrpc_client<T> rpc(std::move(transport), url);
-    auto id = co_await rpc.template call_as<std::uint64_t>("eth_chainId", json::array(), bounded(t));
+    auto id = co_await rpc.template call_as_async<std::uint64_t>("eth_chainId", json::array(), bounded(t));
     if (!id) co_return std::move(id).error();
     if (*id != cfg.chain_id.value)
         co_return mismatch(errc::chain_id_mismatch, "eth_chainId", std::to_string(cfg.chain_id.value), std::to_string(*id));
     co_return "chainId " + std::to_string(*id);
 }
 
-template <policy::Transport T>
+template <net::Transport T>
 asio::awaitable<result<std::string>> check_genesis(const configuration& cfg, T transport, std::string url, std::chrono::milliseconds t) {
     net::jsonrpc_client<T> rpc(std::move(transport), url);
     json::array params;
     params.emplace_back("0x0");
     params.emplace_back(false);
-    auto b = co_await rpc.call("eth_getBlockByNumber", std::move(params), bounded(t));
+    auto b = co_await rpc.call_async("eth_getBlockByNumber", std::move(params), bounded(t));
     if (!b) co_return std::move(b).error();
     const json::object* o = b->if_object();
     const json::value* h = o ? o->if_contains("hash") : nullptr;
@@ -178,10 +183,10 @@ asio::awaitable<result<std::string>> check_genesis(const configuration& cfg, T t
     co_return "genesis " + got;
 }
 
-template <policy::Transport T>
+template <net::Transport T>
 asio::awaitable<result<std::string>> check_node(const configuration& cfg, T transport, std::string url, std::chrono::milliseconds t) {
     net::jsonrpc_client<T> rpc(std::move(transport), url);
-    auto st = co_await rpc.call("zgs_getStatus", json::array(), bounded(t));
+    auto st = co_await rpc.call_async("zgs_getStatus", json::array(), bounded(t));
     if (!st) co_return std::move(st).error();
     const json::object* o = st->if_object();
     const json::value* ni = o ? o->if_contains("networkIdentity") : nullptr;
@@ -202,10 +207,10 @@ asio::awaitable<result<std::string>> check_node(const configuration& cfg, T tran
     co_return "chainId " + std::to_string(*chain) + ", flow " + got;
 }
 
-template <policy::Transport T>
+template <net::Transport T>
 asio::awaitable<result<std::string>> check_indexer(const configuration& cfg, T transport, std::string url, std::chrono::milliseconds t) {
     net::jsonrpc_client<T> rpc(std::move(transport), url);
-    auto v = co_await rpc.call("indexer_getShardedNodes", json::array(), bounded(t));
+    auto v = co_await rpc.call_async("indexer_getShardedNodes", json::array(), bounded(t));
     if (!v) co_return std::move(v).error();
     const json::object* o = v->if_object();
     const json::value* tr = o ? o->if_contains("trusted") : nullptr;
@@ -220,7 +225,7 @@ asio::awaitable<result<std::string>> check_indexer(const configuration& cfg, T t
     co_return std::to_string(trusted) + " trusted, " + std::to_string(discovered) + " discovered node(s)";
 }
 
-template <policy::Transport T>
+template <net::Transport T>
 asio::awaitable<result<std::string>> check_code(T transport, std::string url, std::string address, std::chrono::milliseconds t) {
     auto addr = crypto::address::parse(address);
     if (!addr) co_return fail(errc::invalid_argument, "not an address: " + address);
@@ -228,13 +233,13 @@ asio::awaitable<result<std::string>> check_code(T transport, std::string url, st
     json::array params;
     params.emplace_back(addr->to_checksum_hex());
     params.emplace_back("latest");
-    auto code = co_await rpc.template call_as<bytes>("eth_getCode", std::move(params), bounded(t));
+    auto code = co_await rpc.template call_as_async<bytes>("eth_getCode", std::move(params), bounded(t));
     if (!code) co_return std::move(code).error();
     if (code->empty()) co_return mismatch(errc::not_found, "eth_getCode(" + addr->to_checksum_hex() + ")", "contract code", "0x (no contract at this address)");
     co_return std::to_string(code->size()) + " bytes of code";
 }
 
-template <policy::Transport T>
+template <net::Transport T>
 asio::awaitable<result<std::string>> check_provider(const configuration& cfg, T transport, std::string rpc_url, provider_entry entry,
                                                     std::chrono::milliseconds t, std::string& endpoint) {
     auto addr = crypto::address::parse(entry.address);
@@ -250,7 +255,7 @@ asio::awaitable<result<std::string>> check_provider(const configuration& cfg, T 
     json::array params;
     params.emplace_back(std::move(call));
     params.emplace_back("latest");
-    auto ret = co_await rpc.template call_as<bytes>("eth_call", std::move(params), bounded(t));
+    auto ret = co_await rpc.template call_as_async<bytes>("eth_call", std::move(params), bounded(t));
     if (!ret)
         co_return zerog::error(errc::not_found, "InferenceServing.getService(" + addr->to_checksum_hex() +
                                                     "): no service registered (" + ret.error().message() + ")");
@@ -259,12 +264,12 @@ asio::awaitable<result<std::string>> check_provider(const configuration& cfg, T 
     const std::string url = entry.url.empty() ? svc->url : entry.url;
     if (url.empty()) co_return fail(errc::invalid_argument, "service of " + addr->to_checksum_hex() + " has no URL");
     endpoint = redact_endpoint(url);
-    policy::http_request req;
+    net::http_request req;
     req.method = "GET";
     req.url = url;
     req.options = bounded(t);
     req.options.accept_any_status = true;
-    auto res = co_await transport.async_send(std::move(req));
+    auto res = co_await transport.send_async(std::move(req));
     if (!res) co_return std::move(res).error().during("GET service URL");
     if (res->status >= 500)
         co_return mismatch(errc::server_error, "GET service URL", "an HTTP status below 500", "HTTP " + std::to_string(res->status));
@@ -273,11 +278,11 @@ asio::awaitable<result<std::string>> check_provider(const configuration& cfg, T 
 
 }  // namespace startup_detail
 
-/// Run every planned check over `transport` (any copyable policy::Transport model: the real HTTP
+/// Run every planned check over `transport` (any copyable net::Transport model: the real HTTP
 /// transport, or a mock in tests). The result is an error only when the checks could not run at
 /// all; failed checks are reported in the startup_report. Checks run one after the other, each
 /// under its own deadline, so the whole run is bounded by (number of checks) × per-check timeout.
-template <policy::Transport T>
+template <net::Transport T>
 boost::asio::awaitable<result<startup_report>> startup_check(const configuration& cfg, T& transport,
                                                              startup_check_options options = {}) {
     using clock = std::chrono::steady_clock;
@@ -335,4 +340,4 @@ boost::asio::awaitable<result<startup_report>> startup_check(const configuration
     co_return rep;
 }
 
-}  // namespace zerog::config
+}  // namespace zerog::client

@@ -1,21 +1,9 @@
-// Signer policy: who signs digests for this client.
-//
-// Concept `Signer`: `address()` returns the signing account; `sign_digest(d)` returns a recoverable
-// secp256k1 signature (low-s, recovery id 0/1) of the 32-byte digest `d`. The private key never
-// leaves the signer: every higher layer (transactions, EIP-191 messages, session tokens) hands the
-// signer a digest, never asks for the key.
-//
-// Models:
-//   * null_signer            (this file)  no key; signing fails with errc::not_supported. The
-//                                          default for read-only clients (roots, downloads).
-//   * secp256k1_signer       (crypto/secp256k1_signer.hpp) libsecp256k1, constant time. Default.
-//   * cryptopp_signer        (crypto/cryptopp_signer.hpp)  Crypto++ RFC 6979, byte-identical.
-//   * testing::mock_signer   (this file) records digests, returns scripted signatures; unit tests.
+// Test double for the Signer policy family (unit tests only; no production header includes it).
+// Moved out of the family's header so that production code never carries mock code.
 #pragma once
 
-#include <zerog/core/result.hpp>
+#include <zerog/crypto/signer.hpp>
 #include <zerog/crypto/address.hpp>
-#include <zerog/crypto/signature.hpp>
 
 #include <concepts>
 #include <deque>
@@ -24,24 +12,9 @@
 #include <utility>
 #include <vector>
 
-namespace zerog::policy {
+namespace zerog::testing {
 
-template <class S>
-concept Signer = requires(const S& s, const hash256& digest) {
-    { s.address() } -> std::convertible_to<crypto::address>;
-    { s.sign_digest(digest) } -> std::same_as<result<crypto::signature>>;
-};
-
-/// No key configured. Zero size; every signature request fails with a clear error.
-struct null_signer {
-    crypto::address address() const noexcept { return {}; }
-    result<crypto::signature> sign_digest(const hash256&) const {
-        return fail(errc::not_supported, "no signer configured (set ZG_PRIVATE_KEY or ZG_KEYSTORE)");
-    }
-};
-static_assert(Signer<null_signer>);
-
-namespace testing {
+using namespace zerog::crypto;  // written against the Signer vocabulary
 
 /// Test double for Signer: records every digest it is asked to sign and answers from a script.
 ///
@@ -125,6 +98,4 @@ private:
 };
 static_assert(Signer<mock_signer>);
 
-}  // namespace testing
-
-}  // namespace zerog::policy
+}  // namespace zerog::testing

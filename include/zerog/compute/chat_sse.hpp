@@ -1,4 +1,4 @@
-// Incremental parser of an OpenAI-style chat-completions SSE stream (spec/compute.md §4.4–§4.5):
+// Incremental parser of an OpenAI-style chat-completions SSE stream (docs/protocol/compute.md §4.4–§4.5):
 //
 //   data: {"id":…,"choices":[{"delta":{"content":"…"}}],…}\n\n   …   data: [DONE]\n\n
 //
@@ -19,7 +19,7 @@
 #include <string>
 #include <string_view>
 
-namespace zerog::client {
+namespace zerog::compute {
 
 /// Incremental SSE chat-completion parser. See the file comment.
 class chat_sse_parser {
@@ -121,4 +121,4 @@ private:
     std::optional<compute::token_usage> usage_;
 };
 
-}  // namespace zerog::client
+}  // namespace zerog::compute

@@ -1,0 +1,43 @@
+// 0G Storage in one include: the storage client and its ready-made compositions.
+//
+//   zerog::storage_client   the production mix (client/production.hpp) with a key: upload,
+//                           download, verify, estimate. Retries with backoff, a breaker per
+//                           endpoint, a per-endpoint rate limit, submission records that stop a
+//                           second payment, JSON-lines logs on stderr.
+//   zerog::storage_reader   the same mix over crypto::null_signer: download, verify, estimate —
+//                           everything that needs no key. An upload fails before anything is paid.
+//
+// Build one from configuration:
+//
+//     auto cfg = zerog::config::load(...);                 // profiles, files, env, flags
+//     zerog::storage_reader r(zerog::client::storage_client_options::from_config(*cfg),
+//                             zerog::make_storage_reader_policies);
+//     auto got = r.download(root, "out.bin");
+//
+// Tests compose the same client from mocks: <zerog/testing/clients.hpp>.
+#pragma once
+
+#include <zerog/client/production.hpp>
+#include <zerog/client/storage_client.hpp>
+#include <zerog/crypto/secp256k1_signer.hpp>
+#include <zerog/net/http_transport.hpp>
+
+namespace zerog {
+
+using storage_policies = client::production_policies<net::http_transport, crypto::secp256k1_signer>;
+using storage_client = client::storage_client<storage_policies>;
+
+using storage_reader_policies = client::production_policies<net::http_transport, crypto::null_signer>;
+using storage_reader = client::storage_client<storage_reader_policies>;
+
+/// The production set of a storage_client for `signer` (a factory argument of the constructor).
+inline storage_policies make_storage_policies(crypto::secp256k1_signer signer, const client::production_settings& s = {}) {
+    return client::make_production_policies<storage_policies>(net::http_transport{}, std::move(signer), s);
+}
+/// The production set of a storage_reader.
+inline storage_reader_policies make_storage_reader_policies(const client::production_settings& s) {
+    return client::make_production_policies<storage_reader_policies>(net::http_transport{}, crypto::null_signer{}, s);
+}
+inline storage_reader_policies make_storage_reader_policies() { return make_storage_reader_policies(client::production_settings{}); }
+
+}  // namespace zerog

@@ -1,0 +1,70 @@
+// Test double for the Persistence policy family (unit tests only; no production header includes it).
+// Moved out of the family's header so that production code never carries mock code.
+#pragma once
+
+#include <zerog/policy/persistence.hpp>
+
+#include <concepts>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <vector>
+
+namespace zerog::testing {
+
+using namespace zerog::policy;  // mocks are written against the policy vocabulary
+
+/// memory_persistence plus a call log and an injectable failure for every call.
+class mock_persistence {
+public:
+    static constexpr bool durable = false;
+    static constexpr bool remembers = true;
+    std::vector<std::string> calls;
+    std::optional<zerog::error> fail_next;  ///< returned (once) by the next call
+
+    result<void> put_submission(const submission_record& r) {
+        calls.push_back("put:" + to_hex(r.root));
+        if (auto e = take()) return fail(std::move(*e));
+        return mem_.put_submission(r);
+    }
+    result<std::optional<submission_record>> find_submission(const hash256& root, std::string_view n) {
+        calls.push_back("find:" + to_hex(root));
+        if (auto e = take()) return fail(std::move(*e));
+        return mem_.find_submission(root, n);
+    }
+    result<void> add_spend(std::string_view a, std::string_view p, const uint256& amount) {
+        calls.push_back("add_spend:" + std::string(p));
+        if (auto e = take()) return fail(std::move(*e));
+        return mem_.add_spend(a, p, amount);
+    }
+    result<uint256> spend(std::string_view a, std::string_view p) {
+        calls.push_back("spend:" + std::string(p));
+        if (auto e = take()) return fail(std::move(*e));
+        return mem_.spend(a, p);
+    }
+    result<void> add_usage(std::string_view user, std::string_view kind, std::int64_t period, const uint256& amount) {
+        calls.push_back("add_usage:" + std::string(user) + ":" + std::string(kind));
+        if (auto e = take()) return fail(std::move(*e));
+        return mem_.add_usage(user, kind, period, amount);
+    }
+    result<std::vector<usage_record>> load_usage(std::string_view user) {
+        calls.push_back("load_usage:" + std::string(user));
+        if (auto e = take()) return fail(std::move(*e));
+        return mem_.load_usage(user);
+    }
+
+private:
+    std::optional<zerog::error> take() {
+        auto e = std::move(fail_next);
+        fail_next.reset();
+        return e;
+    }
+    memory_persistence mem_;
+};
+static_assert(Persistence<mock_persistence>);
+
+}  // namespace zerog::testing

@@ -1,0 +1,68 @@
+// How every CLI command gets its configuration, its key and its clients: the one place the CLI
+// builds storage and compute clients (storage_session / compute_session below).
+//
+//   * configuration: the layered precedence of config/load.hpp (defaults < profile < file < env <
+//     --profile);
+//   * key: ZG_PRIVATE_KEY or ZG_KEYSTORE (config/secrets.hpp); on the devnet profile only, the
+//     devnet's public faucet key when neither is set. Read-only commands never ask for one and
+//     never invent one: they get the reader clients (crypto::null_signer), which cannot sign;
+//   * policies: the production mix (client/production.hpp), logging JSON lines to stderr at the
+//     level of `--log-level` (any command), else ZEROG_LOG_LEVEL, else warn; redacted.
+#pragma once
+
+#include "cli.hpp"
+
+#include <zerog/client/production.hpp>
+#include <zerog/config/load.hpp>
+#include <zerog/config/secrets.hpp>
+#include <zerog/crypto/private_key.hpp>
+
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace zerog::cli {
+
+/// The level given with --log-level (main() takes it off the command line before dispatch).
+inline std::optional<policy::log_level>& log_level_option() {
+    static std::optional<policy::log_level> level;
+    return level;
+}
+
+/// The production settings of every client the CLI builds.
+inline client::production_settings production_settings() {
+    client::production_settings s;
+    s.log_level = log_level_option();  // nullopt: ZEROG_LOG_LEVEL, else warn
+    return s;
+}
+
+/// The configuration for `profile` (nullopt: the usual precedence).
+inline result<config::configuration> load_config(const std::optional<std::string>& profile, const config::environment& env) {
+    config::load_options lo;
+    lo.env = env;
+    if (profile) {
+        ZEROG_TRY(const config::network n, config::parse_network(*profile));
+        lo.explicit_values.profile = config::setting<config::network>{n, config::value_source::cli()};
+    }
+    return config::load(lo);
+}
+
+/// The signing key of `cfg`'s account (see the file comment). errc::invalid_key when none is
+/// configured: only commands that sign ask for it.
+inline result<crypto::private_key> signing_key(const config::configuration& cfg, const config::environment& env) {
+    ZEROG_TRY(auto loaded, config::load_signing_key(env, cfg.profile.value));
+    if (loaded) return std::move(loaded->key);
+    if (cfg.profile.value == config::network::devnet && cfg.devnet_faucet_key)
+        return crypto::private_key::from_bytes(cfg.devnet_faucet_key->unsafe_bytes());
+    return zerog::error(errc::invalid_key, "no signing key: set ZG_PRIVATE_KEY or ZG_KEYSTORE (profile " +
+                                               std::string(config::to_string(cfg.profile.value)) + ")");
+}
+
+/// A loaded configuration and a client built from it.
+template <class Client>
+struct session {
+    config::configuration cfg;
+    std::unique_ptr<Client> client;
+};
+
+}  // namespace zerog::cli
