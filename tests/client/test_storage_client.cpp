@@ -400,8 +400,28 @@ TEST_CASE("storage client: devnet round trips, one Submit per file, rejections, 
             const auto subs = net.submits(*c);
             auto it = subs.find(identity_of(in));
             REQUIRE((it == subs.end() || it->second == 1));
+            // The mandatory outcomes. Node 1 is healthy: every mode but `corrupt` must succeed (by
+            // retry or fail-over), verified, and a second upload of the same file pays nothing.
+            // `corrupt` serves altered segments from the node the upload selected (replicas 1):
+            // the post-upload verification must catch it, after exactly one payment.
+            if (mode == "corrupt") {
+                REQUIRE_FALSE(up);
+                CHECK(up.error().is(zerog::errc::verification_failed));
+                const auto root = zerog::storage::compute_file_tree(in.string())->root;
+                CHECK(up.error().message().find(zerog::to_hex(root)) != std::string::npos);  // says which file
+                REQUIRE(it != subs.end());  // it paid (once: checked above) before the verification failed
+            } else {
+                INFO((up ? std::string() : up.error().message()));
+                REQUIRE(up);
+                CHECK(up->verified);
+                REQUIRE(up2);
+                CHECK_FALSE(up2->submitted);
+                CHECK(up2->tx_seq == up->tx_seq);
+                REQUIRE(down);
+                INFO((*down ? std::string() : (*down).error().message()));
+                REQUIRE(*down);
+            }
         }
-        // The mandatory outcomes: node 1 is healthy, so these modes must succeed by fail-over.
     }
 }
 

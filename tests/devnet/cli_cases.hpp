@@ -386,7 +386,7 @@ TEST_CASE("CLI: the production mix retries a flaky node, logs each stage, reader
             const std::string dead = "env -u ZG_PRIVATE_KEY -u ZG_KEYSTORE -u ZEROG_CONFIG -u ZEROG_DEVNET_DIR ZEROG_PROFILE=" +
                                      std::string(profile) + " ZEROG_RPC_URLS=http://127.0.0.1:9 ZEROG_INDEXER_URLS=http://127.0.0.1:9 " +
                                      "ZEROG_TIMEOUT_RPC=2000 ";
-            for (const std::string cmd : {"verify " + root, "upload --estimate '" + file.string() + "'"}) {
+            for (const std::string& cmd : {"verify " + root, "upload --estimate '" + file.string() + "'"}) {
                 auto r = run(dead + q + cmd + " 2>&1");
                 INFO(profile << ": " << cmd << "\n" << r.second);
                 CHECK(r.first == 1);
