@@ -4,6 +4,10 @@
 //                          status mapping, strict response validation
 //   BM_bare_beast          the same exchange with a hand-written Beast client (the reference)
 // Both talk to the same net::http_server, which parses each request and echoes the id.
+//   BM_large_response      one 350 KB JSON body per exchange (the size of a 256 KiB segment in
+//                          base64 JSON) through the full transport (net::http_transport): body
+//                          bytes per second; read system calls per MiB are counted with
+//                          `strace -f -c -e trace=recvmsg,recvfrom,read` (docs/benchmarks.md)
 #include <zerog/net/http_server.hpp>
 #include <zerog/net/http_transport.hpp>
 #include <zerog/net/jsonrpc.hpp>
@@ -164,6 +168,39 @@ void BM_bare_beast(benchmark::State& state) {
     state.counters["calls/s"] = benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
 }
 
+/// A segment-sized answer: {"jsonrpc":"2.0","id":1,"result":{"data":"<349,528 base64 chars>"}}.
+std::string large_body() {
+    std::string data((262144 + 2) / 3 * 4, 'A');
+    for (std::size_t i = 0; i < data.size(); ++i) data[i] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"[(i * 7) & 63];
+    return R"({"jsonrpc":"2.0","id":1,"result":{"data":")" + data + R"("}})";
+}
+
+void BM_large_response(benchmark::State& state) {
+    asio::io_context ioc(1);
+    static const std::string body = large_body();
+    auto srv = net::http_server::start(ioc.get_executor(), [](net::server_request) { return net::server_response::json(body); }).value();
+    net::http_transport transport;
+    net::http_request req;
+    req.method = "POST";
+    req.url = srv.url();
+    req.body = R"({"jsonrpc":"2.0","id":1,"method":"zgs_downloadSegmentWithProofByTxSeq","params":[0,0]})";
+    req.headers.emplace_back("Content-Type", "application/json");
+    std::size_t bytes = 0;
+    drive(ioc, srv, [&]() -> asio::awaitable<void> {
+        for (auto _ : state) {
+            auto r = co_await transport.send_async(req);
+            if (!r || r->body.size() != body.size()) {
+                state.SkipWithError(r ? "short body" : r.error().message().c_str());
+                break;
+            }
+            bytes += r->body.size();
+            benchmark::DoNotOptimize(r);
+        }
+    }());
+    state.SetBytesProcessed(static_cast<std::int64_t>(bytes));
+    state.counters["body_KB"] = static_cast<double>(body.size()) / 1000.0;
+}
+
 }  // namespace
 
 // Against the minimal Beast server (the setting of the issue's 35k floor and 41k reference),
@@ -174,3 +211,4 @@ ZEROG_NET_BENCH(BM_jsonrpc_full_stack, bare_server);
 ZEROG_NET_BENCH(BM_bare_beast, bare_server);
 ZEROG_NET_BENCH(BM_jsonrpc_full_stack, our_server);
 ZEROG_NET_BENCH(BM_bare_beast, our_server);
+BENCHMARK(BM_large_response)->Iterations(300)->Repetitions(3)->UseRealTime()->Unit(benchmark::kMicrosecond);
