@@ -11,7 +11,7 @@
 //
 //     auto cfg = zerog::config::load(...);                 // profiles, files, env, flags
 //     zerog::storage_reader r(zerog::client::storage_client_options::from_config(*cfg),
-//                             zerog::make_storage_reader_policies);
+//                             [] { return zerog::make_storage_reader_policies(); });
 //     auto got = r.download(root, "out.bin");
 //
 // Tests compose the same client from mocks: <zerog/testing/clients.hpp>.
