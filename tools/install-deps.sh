@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 pkgs=(g++ meson ninja-build pkg-config libboost1.81-dev libcrypto++-dev libsecp256k1-dev libssl-dev
-      catch2 libbenchmark-dev libsqlite3-dev ca-certificates openssl nodejs npm python3 curl
+      catch2 libbenchmark-dev libsqlite3-dev libpq-dev postgresql sqlite3 ca-certificates openssl nodejs npm python3 curl
       clang)  # clang: tools/ci/check_headers.sh (every header compiles on its own with a second compiler)
 missing=()
 for p in "${pkgs[@]}"; do

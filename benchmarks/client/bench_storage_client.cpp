@@ -81,8 +81,13 @@ int main(int argc, char** argv) {
             } else {
                 auto o = cl::storage_client_options::from_config(*cfg);
                 auto key = *zerog::crypto::private_key::from_bytes(cfg->devnet_faucet_key->unsafe_bytes());
-                zerog::storage_client c(o, [&key] {
-                    return zerog::make_storage_policies(zerog::crypto::secp256k1_signer(std::move(key)));
+                auto db = zerog::store::database::open((dir / "zerog.db").string());  // the durable default (SQLite)
+                if (!db) {
+                    std::fprintf(stderr, "database: %s\n", db.error().message().c_str());
+                    return 1;
+                }
+                zerog::storage_client c(o, [&] {
+                    return zerog::make_storage_policies(zerog::crypto::secp256k1_signer(std::move(key)), std::move(*db));
                 });
                 std::vector<double> up_ms, down_ms;
                 std::string buf(size, '\0');
@@ -122,6 +127,44 @@ int main(int argc, char** argv) {
                 if (!up_ms.empty())
                     std::printf("targets: upload p95 < 2000 ms: %s; download p95 < 1000 ms: %s\n", pct(up_ms, 95) < 2000 ? "met" : "MISSED",
                                 pct(down_ms, 95) < 1000 ? "met" : "MISSED");
+
+                // The cost of durability: 1 MiB uploads, interleaved, the same client setup over an
+                // in-memory store and over the SQLite file (WAL, synchronous=FULL).
+                auto mem = zerog::store::database::open(":memory:");
+                // anvil's public development account #1 (funded by anvil): its own nonces, no resync against `c`.
+                auto key2 = *zerog::crypto::private_key::from_hex("0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d");
+                zerog::storage_client cm(o, [&] {
+                    return zerog::make_storage_policies(zerog::crypto::secp256k1_signer(std::move(key2)), std::move(*mem));
+                });
+                std::vector<double> mem_ms, lite_ms;
+                std::string mib(1u << 20, '\0');
+                for (int i = 0; i < runs && rc == 0; ++i) {
+                    for (int which = 0; which < 2 && rc == 0; ++which) {
+                        std::mt19937_64 g(5000 + 2 * i + which);
+                        for (std::size_t k = 0; k < mib.size(); k += 8) {
+                            const auto x = g();
+                            std::memcpy(mib.data() + k, &x, 8);
+                        }
+                        const fs::path in = tmp / ("mib-" + std::to_string(i) + "-" + std::to_string(which));
+                        std::ofstream(in, std::ios::binary).write(mib.data(), static_cast<std::streamsize>(mib.size()));
+                        auto t0 = std::chrono::steady_clock::now();
+                        auto up = (which == 0 ? cm : c).upload(in.string());
+                        const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+                        if (!up || !up->submitted) {
+                            std::fprintf(stderr, "1 MiB upload %d: %s\n", i, up ? "not submitted" : up.error().message().c_str());
+                            rc = 1;
+                        }
+                        (which == 0 ? mem_ms : lite_ms).push_back(ms);
+                        std::error_code ec;
+                        fs::remove(in, ec);
+                    }
+                }
+                if (rc == 0 && !mem_ms.empty()) {
+                    std::printf("1 MiB upload, persistence overhead (interleaved, %d each):\n", runs);
+                    print("memory", mem_ms);
+                    print("sqlite", lite_ms);
+                    std::printf("overhead p50: %+.2f %% (target <= 2 %%)\n", 100.0 * (pct(lite_ms, 50) / pct(mem_ms, 50) - 1.0));
+                }
             }
         }
     }

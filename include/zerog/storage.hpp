@@ -21,18 +21,21 @@
 #include <zerog/client/storage_client.hpp>
 #include <zerog/crypto/secp256k1_signer.hpp>
 #include <zerog/net/http_transport.hpp>
+#include <zerog/store/database.hpp>
 
 namespace zerog {
 
-using storage_policies = client::production_policies<net::http_transport, crypto::secp256k1_signer>;
+using storage_policies = client::production_policies<net::http_transport, crypto::secp256k1_signer, store::database>;
 using storage_client = client::storage_client<storage_policies>;
 
 using storage_reader_policies = client::production_policies<net::http_transport, crypto::null_signer>;
 using storage_reader = client::storage_client<storage_reader_policies>;
 
 /// The production set of a storage_client for `signer` (a factory argument of the constructor).
-inline storage_policies make_storage_policies(crypto::secp256k1_signer signer, const client::production_settings& s = {}) {
-    return client::make_production_policies<storage_policies>(net::http_transport{}, std::move(signer), s);
+/// `db`: where payments are recorded (store::database::open(path or postgresql:// URL)); one
+/// database may serve many clients and processes: that is what keeps them from paying twice.
+inline storage_policies make_storage_policies(crypto::secp256k1_signer signer, store::database db, const client::production_settings& s = {}) {
+    return client::make_production_policies<storage_policies>(net::http_transport{}, std::move(signer), std::move(db), s);
 }
 /// The production set of a storage_reader.
 inline storage_reader_policies make_storage_reader_policies(const client::production_settings& s) {

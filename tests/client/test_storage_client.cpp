@@ -201,8 +201,10 @@ struct devnet {
         o.busy_backoff = std::chrono::milliseconds(200);
         o.poll_interval = std::chrono::milliseconds(100);
         auto key = *zerog::crypto::private_key::from_bytes(cfg.devnet_faucet_key->unsafe_bytes());
-        return std::make_unique<zerog::storage_client>(o, [&key] {
-            return zerog::make_storage_policies(zerog::crypto::secp256k1_signer(std::move(key)));
+        auto db = zerog::store::database::open((d.path / "zerog.db").string());  // the durable default, one file per devnet
+        if (!db) FAIL(db.error().message());
+        return std::make_unique<zerog::storage_client>(o, [&] {
+            return zerog::make_storage_policies(zerog::crypto::secp256k1_signer(std::move(key)), std::move(*db));
         });
     }
     /// Submit events per identity (one identity per distinct file), from the chain.

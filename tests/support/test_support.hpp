@@ -9,7 +9,9 @@
 #include <cstdio>
 
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
+#include <random>
 #include <map>
 #include <sstream>
 #include <stdexcept>
@@ -53,6 +55,40 @@ inline std::pair<int, std::string> run_command(const std::string& cmd) {
     while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
     const int st = ::pclose(p);
     return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, out};
+}
+
+/// A fresh directory under the system temp dir, removed (with its contents) at scope exit.
+struct scoped_temp_dir {
+    std::filesystem::path path;
+    explicit scoped_temp_dir(const std::string& prefix = "zerog-test-") {
+        std::random_device rd;
+        path = std::filesystem::temp_directory_path() / (prefix + std::to_string(rd()) + std::to_string(rd()));
+        std::filesystem::create_directories(path);
+    }
+    ~scoped_temp_dir() {
+        std::error_code ec;
+        std::filesystem::remove_all(path, ec);
+    }
+    scoped_temp_dir(const scoped_temp_dir&) = delete;
+    scoped_temp_dir& operator=(const scoped_temp_dir&) = delete;
+};
+
+/// A file of `size` pseudo-random bytes determined by `salt` (distinct salts: distinct roots).
+inline std::filesystem::path write_random_file(const std::filesystem::path& p, std::uint64_t size, std::uint64_t salt) {
+    std::string b(size, '\0');
+    std::mt19937_64 g(salt * 0x9E3779B97F4A7C15ull + 1);
+    for (std::uint64_t i = 0; i < size; i += 8) {
+        const auto x = g();
+        for (std::uint64_t k = 0; k < 8 && i + k < size; ++k) b[i + k] = static_cast<char>(x >> (8 * k));
+    }
+    std::ofstream(p, std::ios::binary).write(b.data(), static_cast<std::streamsize>(b.size()));
+    return p;
+}
+
+/// $ZEROG_BUILD_DIR/tools/zerog (empty when ZEROG_BUILD_DIR is unset).
+inline std::filesystem::path zerog_cli_path() {
+    const char* b = std::getenv("ZEROG_BUILD_DIR");
+    return b ? std::filesystem::path(b) / "tools" / "zerog" : std::filesystem::path();
 }
 
 }  // namespace zerog::testing

@@ -27,8 +27,8 @@ if not m:
 print(" ".join(re.findall(r"'(-D[^']*)'", m.group(1))))
 EOF
 ) || exit 1
-dep_cflags=$(pkg-config --cflags libcrypto++ libsecp256k1 openssl 2>/dev/null) || {
-  echo "headers_clang: pkg-config --cflags libcrypto++ libsecp256k1 openssl failed"; exit 1; }
+dep_cflags=$(pkg-config --cflags libcrypto++ libsecp256k1 openssl sqlite3 libpq 2>/dev/null) || {
+  echo "headers_clang: pkg-config --cflags libcrypto++ libsecp256k1 openssl sqlite3 libpq failed"; exit 1; }
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/zerog-headers.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT

@@ -25,6 +25,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <sstream>
 #include <fstream>
 #include <cstdlib>
 #include <random>
@@ -160,6 +161,23 @@ int demo(const std::vector<std::string>& raw) {
     }
     std::printf("%s\n", summary->c_str());
     std::printf("         round trip %.1f s, downloaded bytes identical\n", rt);
+    {
+        // The record of that payment, written before the transaction was signed (devnet: DIR/zerog.db).
+        const std::string list = "env -u ZEROG_DB -u ZEROG_CONFIG ZEROG_DEVNET_DIR='" + devdir.string() + "' '" + exe.string() + "' files list --profile devnet 2>&1";
+        std::string rows;
+        int st = -1;
+        if (std::FILE* pipe = ::popen(list.c_str(), "r")) {
+            char buf[4096];
+            std::size_t n;
+            while ((n = std::fread(buf, 1, sizeof buf, pipe)) > 0) rows.append(buf, n);
+            st = ::pclose(pipe);
+        }
+        if (st != 0 || rows.find("finalized") == std::string::npos)
+            return zerog::cli::report("demo", zerog::error(errc::state_conflict, "zerog files list does not show the finalized upload: " + rows));
+        std::printf("files    zerog files list (%s/zerog.db):\n", devdir.string().c_str());
+        std::istringstream lines(rows);
+        for (std::string line; std::getline(lines, line);) std::printf("         %s\n", line.c_str());
+    }
 
     // 5. one verified inference through the devnet's compute provider with the demo account that
     //    `devnet up` funded and acknowledged (the same code path as `zerog infer`).

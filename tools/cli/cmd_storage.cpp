@@ -65,6 +65,7 @@ result<std::string> demo_storage_roundtrip(const std::string& devnet_dir, const 
     vars.erase("ZG_KEYSTORE");
     vars.erase("ZEROG_CONFIG");
     vars.erase("ZEROG_PROFILE");
+    vars.erase("ZEROG_DB");  // the devnet's own database (DIR/zerog.db), which the demo then lists
     ZEROG_TRY(auto s, open_storage_client(std::string("devnet"), config::environment(std::move(vars))));
     ZEROG_TRY(const auto up, s.client->upload(in));
     ZEROG_TRY(const auto down, s.client->download(up.root, out));

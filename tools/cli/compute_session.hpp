@@ -11,10 +11,11 @@ namespace zerog::cli {
 inline result<session<zerog::compute_client>> open_compute_client(const std::optional<std::string>& profile, const config::environment& env) {
     ZEROG_TRY(config::configuration cfg, load_config(profile, env));
     ZEROG_TRY(auto options, client::compute_client_options::from_config(cfg));
+    ZEROG_TRY(store::database db, open_database(cfg, env));
     ZEROG_TRY(crypto::private_key key, signing_key(cfg, env));
     session<zerog::compute_client> s;
-    s.client = std::make_unique<zerog::compute_client>(std::move(options), [&key] {
-        return zerog::make_compute_policies(crypto::secp256k1_signer(std::move(key)), production_settings());
+    s.client = std::make_unique<zerog::compute_client>(std::move(options), [&] {
+        return zerog::make_compute_policies(crypto::secp256k1_signer(std::move(key)), std::move(db), production_settings());
     });
     s.cfg = std::move(cfg);
     return s;

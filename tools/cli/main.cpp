@@ -30,10 +30,26 @@ int main(int argc, char** argv) {
         a.erase(a.begin() + static_cast<std::ptrdiff_t>(i), a.begin() + static_cast<std::ptrdiff_t>(i + n));
         --i;
     }
+    // Global option: --db PATH|URL (or --db=…): where payments are recorded (session.hpp open_database).
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        if (a[i] == "--db") {
+            if (i + 1 >= a.size() || a[i + 1].empty()) { std::fprintf(stderr, "zerog: --db needs a value (an SQLite path or a postgresql:// URL)\n"); return 2; }
+            db_option() = a[i + 1];
+            a.erase(a.begin() + static_cast<std::ptrdiff_t>(i), a.begin() + static_cast<std::ptrdiff_t>(i + 2));
+            --i;
+        } else if (a[i].rfind("--db=", 0) == 0) {
+            db_option() = a[i].substr(5);
+            if (db_option()->empty()) { std::fprintf(stderr, "zerog: --db needs a value (an SQLite path or a postgresql:// URL)\n"); return 2; }
+            a.erase(a.begin() + static_cast<std::ptrdiff_t>(i));
+            --i;
+        }
+    }
     if (a.empty() || a[0] == "help" || a[0] == "--help" || a[0] == "-h") {
         std::printf("zerog: 0G Storage and 0G Compute from the command line\n\ncommands:\n");
         for (auto& [name, c] : registry()) std::printf("  zerog %s\n", c.usage.c_str());
-        std::printf("\nglobal options:\n  --log-level trace|debug|info|warn|error|off   JSON-lines logs on stderr (default: ZEROG_LOG_LEVEL, else warn)\n");
+        std::printf("\nglobal options:\n  --log-level trace|debug|info|warn|error|off   JSON-lines logs on stderr (default: ZEROG_LOG_LEVEL, else warn)\n"
+                    "  --db PATH|postgresql://…                      where payments are recorded (default: ZEROG_DB, the config's\n"
+                    "                                                `database`, the devnet's own file, else $XDG_STATE_HOME/zerog/zerog.db)\n");
         return a.empty() ? 2 : 0;
     }
     // Longest match first: "devnet up" before "devnet".

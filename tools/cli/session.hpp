@@ -6,6 +6,11 @@
 //   * key: ZG_PRIVATE_KEY or ZG_KEYSTORE (config/secrets.hpp); on the devnet profile only, the
 //     devnet's public faucet key when neither is set. Read-only commands never ask for one and
 //     never invent one: they get the reader clients (crypto::null_signer), which cannot sign;
+//   * database: where payments are recorded (store/database.hpp): --db, else ZEROG_DB, else the
+//     configuration's `database`, else on the devnet profile the devnet's own file
+//     ($ZEROG_DEVNET_DIR/zerog.db: a new devnet starts with no records of an old one), else
+//     $XDG_STATE_HOME/zerog/zerog.db (~/.local/state/zerog/zerog.db). Opened before any key is
+//     used: a bad database fails the command before anything is paid;
 //   * policies: the production mix (client/production.hpp), logging JSON lines to stderr at the
 //     level of `--log-level` (any command), else ZEROG_LOG_LEVEL, else warn; redacted.
 #pragma once
@@ -13,8 +18,10 @@
 #include "cli.hpp"
 
 #include <zerog/client/production.hpp>
+#include <zerog/config/devnet.hpp>
 #include <zerog/config/load.hpp>
 #include <zerog/config/secrets.hpp>
+#include <zerog/store/database.hpp>
 #include <zerog/crypto/private_key.hpp>
 
 #include <memory>
@@ -29,6 +36,12 @@ inline std::optional<policy::log_level>& log_level_option() {
     return level;
 }
 
+/// The database given with --db (main() takes it off the command line before dispatch).
+inline std::optional<std::string>& db_option() {
+    static std::optional<std::string> db;
+    return db;
+}
+
 /// The production settings of every client the CLI builds.
 inline client::production_settings production_settings() {
     client::production_settings s;
@@ -40,6 +53,7 @@ inline client::production_settings production_settings() {
 inline result<config::configuration> load_config(const std::optional<std::string>& profile, const config::environment& env) {
     config::load_options lo;
     lo.env = env;
+    if (db_option()) lo.explicit_values.database = config::setting<std::string>{*db_option(), config::value_source::cli()};
     if (profile) {
         ZEROG_TRY(const config::network n, config::parse_network(*profile));
         lo.explicit_values.profile = config::setting<config::network>{n, config::value_source::cli()};
@@ -56,6 +70,21 @@ inline result<crypto::private_key> signing_key(const config::configuration& cfg,
         return crypto::private_key::from_bytes(cfg.devnet_faucet_key->unsafe_bytes());
     return zerog::error(errc::invalid_key, "no signing key: set ZG_PRIVATE_KEY or ZG_KEYSTORE (profile " +
                                                std::string(config::to_string(cfg.profile.value)) + ")");
+}
+
+/// What the database setting of `cfg` names (see the file comment).
+inline result<std::string> database_spec(const config::configuration& cfg, const config::environment& env) {
+    if (!cfg.database.value.empty()) return cfg.database.value;
+    if (cfg.profile.value == config::network::devnet) return config::devnet_dir(env) + "/zerog.db";
+    auto p = store::default_database_path(env.get("XDG_STATE_HOME").value_or(""), env.get("HOME").value_or(""));
+    if (p.empty()) return zerog::error(errc::invalid_argument, "no database: set --db, ZEROG_DB, or HOME");
+    return p.string();
+}
+
+/// Open the database of `cfg` (see the file comment).
+inline result<store::database> open_database(const config::configuration& cfg, const config::environment& env) {
+    ZEROG_TRY(const std::string spec, database_spec(cfg, env));
+    return store::database::open(spec);
 }
 
 /// A loaded configuration and a client built from it.

@@ -10,10 +10,11 @@ namespace zerog::cli {
 /// A signing storage client (uploads).
 inline result<session<zerog::storage_client>> open_storage_client(const std::optional<std::string>& profile, const config::environment& env) {
     ZEROG_TRY(config::configuration cfg, load_config(profile, env));
+    ZEROG_TRY(store::database db, open_database(cfg, env));
     ZEROG_TRY(crypto::private_key key, signing_key(cfg, env));
     session<zerog::storage_client> s;
-    s.client = std::make_unique<zerog::storage_client>(client::storage_client_options::from_config(cfg), [&key] {
-        return zerog::make_storage_policies(crypto::secp256k1_signer(std::move(key)), production_settings());
+    s.client = std::make_unique<zerog::storage_client>(client::storage_client_options::from_config(cfg), [&] {
+        return zerog::make_storage_policies(crypto::secp256k1_signer(std::move(key)), std::move(db), production_settings());
     });
     s.cfg = std::move(cfg);
     return s;

@@ -133,6 +133,11 @@ public:
     const crypto::address& address() const { return from_; }
     nonce_allocator& nonces() noexcept { return nonces_; }
     Store& store() noexcept { return *store_; }
+    /// True while a send with this idempotency key runs on this sender (another coroutine's).
+    bool in_flight(const std::string& key) {
+        std::lock_guard lk(keys_m_);
+        return keys_.count(key) != 0;
+    }
     eth_client<T>& client() noexcept { return client_; }
     const tx_sender_options& options() const noexcept { return opts_; }
 

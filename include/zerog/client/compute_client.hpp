@@ -48,6 +48,7 @@
 #pragma once
 
 #include <zerog/client/compute_chain.hpp>
+#include <zerog/client/persist.hpp>
 #include <zerog/core/ref.hpp>
 #include <zerog/compute/chat_sse.hpp>
 #include <zerog/compute/request.hpp>
@@ -609,7 +610,8 @@ private:
         hold.commit(policy::budget_kind::spend, out.fee);
         hold.commit(policy::budget_kind::tokens, uint256(out.usage.prompt_tokens) + uint256(out.usage.completion_tokens));
         hold.commit(policy::budget_kind::requests);
-        ZEROG_CO_CHECK(p_.persistence.add_spend(user().to_checksum_hex(), prov.to_checksum_hex(), out.fee));
+        ZEROG_CO_CHECK(co_await persist<typename Policies::persistence_type>(
+            [&] { return p_.persistence.add_spend(user().to_checksum_hex(), prov.to_checksum_hex(), out.fee); }));
         {
             std::lock_guard lk(m_);
             auto& s = state_[prov.to_lower_hex()];

@@ -11,7 +11,8 @@
 //                (one process is one user; a multi-user service sets `production_settings::limits`)
 //   concurrency  concurrency_limiter: at most 16 operations in flight per user and 64 per
 //                endpoint (uploads, downloads, verifications, inference attempts)
-//   persistence  memory_persistence (submission records; durable stores: persistence issue)
+//   persistence  the aliases: store::database (SQLite by default, or PostgreSQL; opened by the
+//                caller and passed in); the template's default: memory_persistence
 //   telemetry    observe::json_logger to stderr, level from `production_settings::log_level`
 //                (the CLI: --log-level, else ZEROG_LOG_LEVEL, else warn); every line is redacted
 //   clock        the system clocks
@@ -57,31 +58,62 @@ struct production_settings {
     policy::concurrency_config concurrency{.max_per_user = 16, .max_per_endpoint = 64};
 };
 
-/// Build a production set `P` (a production_policies<…>) in place. `retry` overrides the retry
-/// model (a custom RetryPolicy type in P); otherwise P's retry is built from `settings.retry`.
+namespace detail {
+/// Builds a production set `P` in place. `persistence` null: P's persistence is value-initialised
+/// in place (memory_persistence cannot move); else it is moved in (store::database). Two
+/// initialisers because a function's result cannot be elided into a [[no_unique_address]] member
+/// (CWG 2403): only `{}` or a move works for both kinds of model.
 template <class P>
-P make_production_policies(typename P::transport_type transport, typename P::signer_type signer,
-                           const production_settings& settings = {}) {
+P build_production_policies(typename P::transport_type transport, typename P::signer_type signer, const production_settings& settings,
+                            typename P::persistence_type* persistence) {
     observe::json_logger logger = settings.log_level ? observe::json_logger(*settings.log_level) : observe::json_logger::from_env();
-    typename P::retry_type retry = [&] {
-        if constexpr (std::is_constructible_v<typename P::retry_type, policy::backoff_config>)
-            return typename P::retry_type(settings.retry);
-        else
-            return typename P::retry_type{};
-    }();
+    using C = typename P::concurrency_type;
+    auto retry = [&] {
+        if constexpr (std::is_constructible_v<typename P::retry_type, policy::backoff_config>) return typename P::retry_type(settings.retry);
+        else return typename P::retry_type{};
+    };
+    auto concurrency = [&] {
+        if constexpr (std::is_constructible_v<C, policy::concurrency_config>) return C(settings.concurrency);
+        else return C{};
+    };
+    if constexpr (std::is_move_constructible_v<typename P::persistence_type>) {
+        if (persistence)
+            return P{.transport = std::move(transport),
+                     .signer = std::move(signer),
+                     .retry = retry(),
+                     .breaker = typename P::breaker_type(settings.breaker, logger),
+                     .limiter = typename P::limiter_type(settings.limits),
+                     .persistence = std::move(*persistence),
+                     .telemetry = logger,
+                     .clock = {},
+                     .concurrency = concurrency()};
+    }
     return P{.transport = std::move(transport),
              .signer = std::move(signer),
-             .retry = std::move(retry),
+             .retry = retry(),
              .breaker = typename P::breaker_type(settings.breaker, logger),
              .limiter = typename P::limiter_type(settings.limits),
              .persistence = {},
              .telemetry = logger,
              .clock = {},
-             .concurrency = [&] {
-                 using C = typename P::concurrency_type;
-                 if constexpr (std::is_constructible_v<C, policy::concurrency_config>) return C(settings.concurrency);
-                 else return C{};
-             }()};
+             .concurrency = concurrency()};
+}
+}  // namespace detail
+
+/// Build a production set `P` (a production_policies<…>) in place; its persistence model is
+/// default-constructed (memory_persistence for the template's default).
+template <class P>
+P make_production_policies(typename P::transport_type transport, typename P::signer_type signer,
+                           const production_settings& settings = {}) {
+    return detail::build_production_policies<P>(std::move(transport), std::move(signer), settings, nullptr);
+}
+
+/// Build a production set `P` in place around an opened persistence model (store::database).
+template <class P>
+    requires std::is_move_constructible_v<typename P::persistence_type>
+P make_production_policies(typename P::transport_type transport, typename P::signer_type signer, typename P::persistence_type persistence,
+                           const production_settings& settings = {}) {
+    return detail::build_production_policies<P>(std::move(transport), std::move(signer), settings, &persistence);
 }
 
 }  // namespace zerog::client

@@ -43,6 +43,7 @@
 
 #include <zerog/chain/tx_sender.hpp>
 #include <zerog/client/endpoint_choice.hpp>
+#include <zerog/client/persist.hpp>
 #include <zerog/client/pipeline.hpp>
 #include <zerog/core/ref.hpp>
 #include <zerog/client/storage_common.hpp>
@@ -126,7 +127,10 @@ class storage_client {
 public:
     using transport_type = typename Policies::transport_type;
     using signer_type = typename Policies::signer_type;
-    using sender_type = chain::tx_sender<transport_type, zerog::ref<const signer_type>>;
+    using persistence_type = typename Policies::persistence_type;
+    /// The sender keeps its signed hashes in the client's Persistence model (durable with SQLite or
+    /// PostgreSQL), so a re-run after a crash resumes instead of paying again.
+    using sender_type = chain::tx_sender<transport_type, zerog::ref<const signer_type>, tx_store_for<persistence_type>>;
 
     /// From a policy set (movable policy sets only).
     storage_client(storage_client_options o, Policies p)
@@ -146,8 +150,18 @@ private:
             chain::tx_sender_options so;
             so.chain_id = o_.chain_id;
             so.timeout = o_.finality_timeout;
+            auto store = [&] {
+                if constexpr (persistence_remembers<persistence_type>)
+                    return std::make_shared<tx_store_for<persistence_type>>(p_.persistence, [this](const chain::idempotency_record& r) {
+                        if (!p_.telemetry.enabled(policy::log_level::debug) || r.hashes.empty()) return;
+                        const std::string tx = to_hex(r.mined ? *r.mined : r.hashes.back()), nonce = std::to_string(r.nonce);
+                        const policy::field f[] = {{"key", std::string_view(r.key)}, {"tx", std::string_view(tx)}, {"nonce", std::string_view(nonce)}};
+                        p_.telemetry.log(policy::log_level::debug, r.mined ? "tx.mined" : "tx.signed", f);
+                    });
+                else return std::make_shared<tx_store_for<persistence_type>>();
+            }();
             sender_ = std::make_unique<sender_type>(chain::eth_client<transport_type>(p_.transport, o_.rpc_urls, selected_by(selector_)),
-                                                    zerog::ref<const signer_type>{&p_.signer}, so);
+                                                    zerog::ref<const signer_type>{&p_.signer}, so, std::move(store));
         }
     }
 
@@ -189,6 +203,9 @@ private:
     using steady_time = zerog::steady_time;
     steady_time now() const { return p_.clock.now(); }
     steady_time until(std::chrono::milliseconds d) const { return now() + d; }
+    std::int64_t wall_ms() const {
+        return std::chrono::duration_cast<std::chrono::milliseconds>(p_.clock.wall_now().time_since_epoch()).count();
+    }
 
     /// One guarded JSON-RPC call to `url` (node, indexer), bounded by `deadline` and rpc_timeout.
     asio::awaitable<result<json::value>> rpc(const std::string& url, std::string method, json::array params, steady_time deadline) {
@@ -305,6 +322,8 @@ private:
     // storage_upload.hpp
     struct upload_plan;
     asio::awaitable<result<upload_result>> upload_one(const storage::data_source& src, storage::file_tree tree, upload_plan& plan);
+    /// A record of this upload (root, network, size, file, replicas, owner, times, retention).
+    policy::submission_record new_record(const storage::file_tree& tree, const upload_plan& plan) const;
     asio::awaitable<result<std::uint64_t>> submit_once(const storage::file_tree& tree, upload_plan& plan, upload_result& out,
                                                        policy::budget_hold& hold);
     /// The file at `path`, checked (exists, regular, non-empty, ≤ max_file_size) before anything is sent.

@@ -51,6 +51,11 @@ struct storage_client_options {
     unsigned parallel = 4;                           ///< concurrent segment requests
     unsigned verify_samples = 3;                     ///< segments re-downloaded after an upload
     unsigned hash_threads = 1;
+    /// How long an unsigned payment intent of another process blocks this one before it is taken
+    /// over (a process of this host that died is taken over at once; persist.hpp owner_is_dead).
+    std::chrono::milliseconds intent_lease{120'000};
+    /// How long submission records are kept (0: forever); `zerog files prune` removes older ones.
+    std::chrono::milliseconds retention{0};
 
     /// The options of a loaded configuration (profile, endpoints, limits, timeouts).
     static storage_client_options from_config(const config::configuration& c) {
@@ -77,6 +82,7 @@ struct upload_options {
     std::optional<std::uint32_t> replicas;  ///< overrides the client's
     bytes tags;                             ///< Submission tags (empty = "0x")
     bool verify = true;                     ///< re-download samples and check finality after upload
+    std::optional<std::chrono::milliseconds> retention;  ///< overrides the client's (0: keep the record forever)
 };
 
 /// Per-call download options. Value type.

@@ -35,6 +35,8 @@ struct storage_client<P>::upload_plan {
     steady_time deadline;
     std::vector<std::string> notes;
     std::uint64_t total = 0, sent = 0;  ///< progress bytes
+    std::string file_name, local_path;  ///< recorded with the submission
+    std::int64_t expires_unix_ms = 0;   ///< end of the record's retention (0: forever)
 
     const storage_node& at(std::size_t slot) const { return all[selected[slot]]; }
     /// An unused, healthy node with the same shard as slot's node.
@@ -70,6 +72,15 @@ auto storage_client<P>::upload_async(std::string path, upload_options opt) -> as
         co_return invalid(errc::too_large, "tags of " + std::to_string(opt.tags.size()) + " bytes exceed " + std::to_string(o_.max_tags_bytes));
     if (!sender_) co_return invalid(errc::invalid_argument, "no EVM RPC URL configured");
     if (o_.chain_id == 0) co_return invalid(errc::invalid_argument, "the chain id is not configured");
+    {
+        std::error_code ec;
+        const fs::path abs = fs::absolute(path, ec);
+        plan.local_path = ec ? path : abs.lexically_normal().string();
+        plan.file_name = fs::path(path).filename().string();
+        const auto keep = opt.retention.value_or(o_.retention);
+        if (keep.count() < 0) co_return invalid(errc::invalid_argument, "a negative retention period");
+        if (keep.count() > 0) plan.expires_unix_ms = wall_ms() + keep.count();
+    }
 
     // Node selection for the replica count (still before any payment).
     std::optional<crypto::address> flow = o_.flow;
@@ -106,10 +117,22 @@ auto storage_client<P>::upload_async(std::string path, upload_options opt) -> as
         ZEROG_CO_TRY(storage::file_tree tree, storage::compute_file_tree(slice, to));
         report(storage_progress::phase::hashing, f.offset + f.size, size);
         tree.submission.tags = opt.tags;
+        if (frags.size() > 1) plan.file_name = fs::path(path).filename().string() + " (fragment " + std::to_string(f.index) + ")";
+        const hash256 fragment_root = tree.root;
         auto r = co_await upload_one(slice, std::move(tree), plan);
         if (!r) {
             zerog::error e = std::move(r).error();
             if (frags.size() > 1) e.with("fragment", std::to_string(f.index));
+            // Paid already? Say so (root and tx hash), keep the reason in the record, and tell how to resume.
+            auto rec = co_await persist<persistence_type>([&] { return p_.persistence.find_submission(fragment_root, plan.network); });
+            if (rec && *rec && (!(*rec)->tx_hash.empty() || (*rec)->tx_seq) && (*rec)->status != policy::submission_record::state::failed) {
+                policy::submission_record paid = **rec;
+                paid.last_error = e.message();
+                paid.updated_unix_ms = wall_ms();
+                (void)co_await persist<persistence_type>([&] { return p_.persistence.put_submission(paid); });
+                e.with("root", to_hex(fragment_root)).with("paid_in_tx", paid.tx_hash.empty() ? "(found on chain)" : paid.tx_hash);
+                e.with("resume", "run the same upload again: it continues without paying");
+            }
             co_return e;
         }
         if (frags.size() == 1) co_return std::move(*r);
@@ -250,15 +273,12 @@ auto storage_client<P>::upload_one(const storage::data_source& src, storage::fil
     if (known) {
         seq = known->seq;
         // Remember what we found, without overwriting our own record of a payment.
-        auto rec = p_.persistence.find_submission(root, plan.network);
+        auto rec = co_await persist<persistence_type>([&] { return p_.persistence.find_submission(root, plan.network); });
         if (rec && !*rec) {
-            policy::submission_record r;
-            r.root = root;
-            r.network = plan.network;
+            policy::submission_record r = new_record(tree, plan);
             r.tx_seq = seq;
-            r.size = tree.layout.size;
             r.status = policy::submission_record::state::mined;
-            (void)p_.persistence.put_submission(r);
+            (void)co_await persist<persistence_type>([&] { return p_.persistence.put_submission(r); });
         } else if (rec && *rec) {
             out.tx_hash = (*rec)->tx_hash;
             out.fee = (*rec)->fee;
@@ -317,13 +337,33 @@ auto storage_client<P>::upload_one(const storage::data_source& src, storage::fil
         out.verified = true;
     }
     stage("upload.done", root, "tx_seq " + std::to_string(out.tx_seq) + (out.verified ? ", verified" : ""));
-    if (auto rec = p_.persistence.find_submission(root, plan.network); rec && *rec) {
+    if (auto rec = co_await persist<persistence_type>([&] { return p_.persistence.find_submission(root, plan.network); }); rec && *rec) {
         policy::submission_record r = **rec;
         r.tx_seq = out.tx_seq;
         r.status = policy::submission_record::state::finalized;
-        (void)p_.persistence.put_submission(r);
+        r.replicas = plan.replicas;
+        r.last_error.clear();
+        r.updated_unix_ms = wall_ms();
+        if (r.file_name.empty()) r.file_name = plan.file_name;
+        if (r.local_path.empty()) r.local_path = plan.local_path;
+        (void)co_await persist<persistence_type>([&] { return p_.persistence.put_submission(r); });
     }
     co_return out;
+}
+
+template <class P>
+policy::submission_record storage_client<P>::new_record(const storage::file_tree& tree, const upload_plan& plan) const {
+    policy::submission_record r;
+    r.root = tree.root;
+    r.network = plan.network;
+    r.size = tree.layout.size;
+    r.file_name = plan.file_name;
+    r.local_path = plan.local_path;
+    r.replicas = plan.replicas;
+    r.owner = process_owner_id();
+    r.created_unix_ms = r.updated_unix_ms = wall_ms();
+    r.expires_unix_ms = plan.expires_unix_ms;
+    return r;
 }
 
 template <class P>
@@ -349,29 +389,12 @@ auto storage_client<P>::submit_once(const storage::file_tree& tree, upload_plan&
         return seqs.front();
     };
 
-    // The double-payment guard: our own record first.
-    ZEROG_CO_TRY(auto prev, p_.persistence.find_submission(root, plan.network));
-    bool resuming = false;  // a transaction was signed before: the sender resumes it, nothing new is paid
-    if (prev && prev->status != state::failed) {
-        if (prev->tx_seq) { out.tx_hash = prev->tx_hash; out.fee = prev->fee; co_return *prev->tx_seq; }
-        auto idem = sender_->store().find(key);
-        const bool resumable = idem && *idem && !(*idem)->hashes.empty();
-        resuming = resumable;
-        if (!resumable) {
-            if (prev->tx_hash.empty())
-                co_return zerog::error(errc::state_conflict, "a submission of root " + to_hex(root) +
-                                                                 " was recorded without a transaction hash (another process may have sent it); not paying again");
-            ZEROG_CO_TRY(const hash256 h, from_hex_fixed<32>(prev->tx_hash));
-            call_context ctx{"eth_getTransactionReceipt", redact_endpoint(eth.url()), o_.user, fdl};
-            ZEROG_CO_TRY(auto rc, co_await guarded_call(p_, ctx, [&]() { return eth.get_transaction_receipt_async(h, eth.options_until(fdl)); }));
-            if (!rc || !rc->status)
-                co_return zerog::error(errc::state_conflict, "root " + to_hex(root) + " was already submitted in tx " + prev->tx_hash +
-                                                                 (rc ? " which reverted" : " which is not mined yet") + "; not paying again");
-            ZEROG_CO_TRY(const std::uint64_t s, tx_seq_of(*rc));
-            out.tx_hash = prev->tx_hash;
-            out.fee = prev->fee;
-            co_return s;
-        }
+    // The double-payment guard, part 1: a record that already names the tx_seq is adopted.
+    ZEROG_CO_TRY(auto prev, co_await persist<persistence_type>([&] { return p_.persistence.find_submission(root, plan.network); }));
+    if (prev && prev->status != state::failed && prev->tx_seq) {
+        out.tx_hash = prev->tx_hash;
+        out.fee = prev->fee;
+        co_return *prev->tx_seq;
     }
 
     // Fee: sectors × pricePerSector of the Flow's market.
@@ -379,11 +402,6 @@ auto storage_client<P>::submit_once(const storage::file_tree& tree, upload_plan&
     ZEROG_CO_TRY(const market_price mp, co_await read_price(plan.flow, fdl));
     ZEROG_CO_TRY(const uint256 fee, storage::submission_fee(tree.submission, mp.price));
     ZEROG_CO_CHECK(storage::validate_submission(tree.submission));
-
-    // Budget: reserved before anything is recorded, signed or sent; a refusal sends nothing.
-    if (budget_ && hold.empty()) {
-        ZEROG_CO_TRY(hold, reserve_budget(root, resuming ? std::nullopt : std::optional<uint256>(fee), tree.layout.size));
-    }
 
     // Current ABI; the legacy selector only when the current one reverts without data (§6.1).
     ZEROG_CO_TRY(bytes calldata, storage::submit_calldata(tree.submission, p_.signer.address()));
@@ -401,16 +419,76 @@ auto storage_client<P>::submit_once(const storage::file_tree& tree, upload_plan&
         }
     }
 
-    // Record the intent BEFORE anything is signed; a failing store fails before payment.
-    policy::submission_record rec;
-    rec.root = root;
-    rec.network = plan.network;
-    rec.size = tree.layout.size;
+    // Budget: reserved before anything is recorded, signed or sent; a refusal leaves no trace. No
+    // spend when a signed transaction is on record (resuming it pays nothing new); spend reserved
+    // here but not paid by us (another process paid, or we resume) is released at the end.
+    if (budget_ && hold.empty()) {
+        auto idem = sender_->store().find(key);
+        if (!idem) co_return std::move(idem).error().during("reading the transaction record of root " + to_hex(root));
+        const bool signed_before = *idem && !(*idem)->hashes.empty();
+        ZEROG_CO_TRY(hold, reserve_budget(root, signed_before ? std::nullopt : std::optional<uint256>(fee), tree.layout.size));
+    }
+
+    // Part 2: CLAIM (root, network) in the store BEFORE anything is signed. The claim is atomic in
+    // every Persistence model, so of several processes sharing one database exactly one pays; the
+    // others wait for its transaction and adopt it. A failing store fails here, before payment.
+    policy::submission_record rec = new_record(tree, plan);
+    rec.account = p_.signer.address().to_checksum_hex();
     rec.fee = fee;
     rec.status = state::intent;
-    rec.updated_unix_ms = std::chrono::duration_cast<std::chrono::milliseconds>(p_.clock.wall_now().time_since_epoch()).count();
-    if (auto put = p_.persistence.put_submission(rec); !put)
-        co_return std::move(put).error().during("recording the submission of root " + to_hex(root) + " before payment");
+    bool resuming = false;  // a transaction was signed before (by us or a process that died): resume it, pay nothing new
+    std::string dead_owner;
+    for (;;) {
+        rec.updated_unix_ms = wall_ms();
+        const std::int64_t stale_before = rec.updated_unix_ms - o_.intent_lease.count();
+        auto claim = co_await persist<persistence_type>([&] { return p_.persistence.claim_submission(rec, key, stale_before, dead_owner); });
+        if (!claim) co_return std::move(claim).error().during("recording the submission of root " + to_hex(root) + " before payment");
+        if (claim->claimed) break;
+        const policy::submission_record& cur = claim->current;
+        if (cur.tx_seq) {  // another process paid and saw it mined
+            out.tx_hash = cur.tx_hash;
+            out.fee = cur.fee;
+            co_return *cur.tx_seq;
+        }
+        auto idem = sender_->store().find(key);
+        if (!idem) co_return std::move(idem).error().during("reading the transaction record of root " + to_hex(root));
+        if (*idem && !(*idem)->hashes.empty() && !sender_->in_flight(key)) {
+            // Signed before: the sender finds those hashes and waits for (or re-broadcasts) them;
+            // nothing new is signed while one of them may still be mined.
+            resuming = true;
+            rec = cur;
+            rec.owner = process_owner_id();
+            rec.updated_unix_ms = wall_ms();
+            break;
+        }
+        if (!cur.tx_hash.empty() && !(*idem && !(*idem)->hashes.empty())) {
+            // A hash recorded without its sender record (a store from before the sender kept one).
+            ZEROG_CO_TRY(const hash256 h, from_hex_fixed<32>(cur.tx_hash));
+            call_context ctx{"eth_getTransactionReceipt", redact_endpoint(eth.url()), o_.user, fdl};
+            ZEROG_CO_TRY(auto rc, co_await guarded_call(p_, ctx, [&]() { return eth.get_transaction_receipt_async(h, eth.options_until(fdl)); }));
+            if (!rc || !rc->status)
+                co_return zerog::error(errc::state_conflict, "root " + to_hex(root) + " was already submitted in tx " + cur.tx_hash +
+                                                                 (rc ? " which reverted" : " which is not mined yet") + "; not paying again");
+            ZEROG_CO_TRY(const std::uint64_t s, tx_seq_of(*rc));
+            out.tx_hash = cur.tx_hash;
+            out.fee = cur.fee;
+            co_return s;
+        }
+        if (dead_owner != cur.owner && owner_is_dead(cur.owner)) {
+            dead_owner = cur.owner;  // claim again at once: the store replaces exactly this owner's intent
+            continue;
+        }
+        if (now() >= fdl)
+            co_return zerog::error(errc::state_conflict, "another process (" + cur.owner + ") has been submitting root " + to_hex(root) +
+                                                             " since " + std::to_string(cur.updated_unix_ms) +
+                                                             " (Unix ms) and has not signed yet; not paying again. Run the upload again later; an "
+                                                             "intent older than " + std::to_string(o_.intent_lease.count()) + " ms is taken over");
+        stage("upload.submit", root, "another process (" + cur.owner + ") is paying for this root; waiting for its transaction");
+        co_await detail::sleep_for(std::min<std::chrono::nanoseconds>(o_.poll_interval, fdl - now()));
+    }
+
+    stage("upload.claimed", root, resuming ? "resuming a transaction signed before" : "intent recorded; signing one Submit transaction");
+    if (resuming) (void)co_await persist<persistence_type>([&] { return p_.persistence.put_submission(rec); });
 
     chain::tx_request req;
     req.to = plan.flow;
@@ -425,19 +503,23 @@ auto storage_client<P>::submit_once(const storage::file_tree& tree, upload_plan&
         if (idem && *idem && !(*idem)->hashes.empty()) {
             rec.tx_hash = to_hex((*idem)->hashes.back());
             rec.status = state::sent;
-            hold.commit(policy::budget_kind::spend);  // it may be mined: count the money as gone (a re-run resumes without reserving)
+            if (!resuming) hold.commit(policy::budget_kind::spend);  // it may be mined: count the money as gone (a re-run resumes without reserving)
         } else {
             rec.status = state::failed;  // nothing was signed: a re-run may pay
         }
-        (void)p_.persistence.put_submission(rec);
+        rec.last_error = sent.error().message();
+        rec.updated_unix_ms = wall_ms();
+        (void)co_await persist<persistence_type>([&] { return p_.persistence.put_submission(rec); });
         co_return std::move(sent).error().during("submitting root " + to_hex(root));
     }
     rec.tx_hash = to_hex(sent->tx_hash);
     rec.status = state::mined;
-    hold.commit(policy::budget_kind::spend, fee);  // mined (a resumed transaction holds no spend: nothing new was paid)
+    rec.last_error.clear();
+    rec.updated_unix_ms = wall_ms();
+    if (!resuming) hold.commit(policy::budget_kind::spend, fee);  // mined (a resumed transaction holds no spend: nothing new was paid)
     auto s = tx_seq_of(sent->rcpt);
     if (s) rec.tx_seq = *s;
-    (void)p_.persistence.put_submission(rec);
+    (void)co_await persist<persistence_type>([&] { return p_.persistence.put_submission(rec); });
     if (!s) co_return std::move(s).error();
     out.tx_hash = rec.tx_hash;
     out.fee = fee;

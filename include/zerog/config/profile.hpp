@@ -154,6 +154,9 @@ struct configuration {
     setting<std::vector<provider_entry>> providers;
     contracts_config contracts;
     setting<std::string> genesis_hash;  ///< optional expected block-0 hash, checked by startup_check
+    /// Where records of payments live: an SQLite path or a postgresql:// URL (store/database.hpp);
+    /// empty = the default path. A URL's password belongs in PGPASSWORD or ~/.pgpass, not here.
+    setting<std::string> database;
     limits_config limits;
     timeouts_config timeouts;
     /// devnet only: the faucet account's key (a public development key) and its address.

@@ -23,6 +23,12 @@ inline std::string display_url(std::string_view url) {
     return origin;
 }
 
+/// The database setting as it may be displayed: a path as it is; a URL as display_url shows it.
+inline std::string redact_database(std::string_view db) {
+    if (db.find("://") == std::string_view::npos) return std::string(db);
+    return display_url(db);
+}
+
 namespace detail {
 /// One displayable row: field name, value text (or JSON), source.
 struct row {
@@ -57,6 +63,7 @@ inline std::vector<row> rows_of(const configuration& c) {
     add("inference", boost::json::string(c.contracts.inference.value), c.contracts.inference.source);
     add("fineTuning", boost::json::string(c.contracts.fine_tuning.value), c.contracts.fine_tuning.source);
     add("genesisHash", boost::json::string(c.genesis_hash.value), c.genesis_hash.source);
+    add("database", boost::json::string(redact_database(c.database.value)), c.database.source);
     add("limits.maxFileSize", c.limits.max_file_size.value, c.limits.max_file_size.source);
     add("limits.fragmentSize", c.limits.fragment_size.value, c.limits.fragment_size.source);
     add("limits.replicas", c.limits.replicas.value, c.limits.replicas.source);

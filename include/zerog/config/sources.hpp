@@ -70,7 +70,7 @@ struct partial_config {
     std::optional<setting<std::uint64_t>> chain_id;
     std::optional<setting<std::vector<std::string>>> rpc_urls, indexer_urls, node_urls;
     std::optional<setting<std::vector<provider_entry>>> providers;
-    std::optional<setting<std::string>> flow, market, ledger, inference, fine_tuning, genesis_hash;
+    std::optional<setting<std::string>> flow, market, ledger, inference, fine_tuning, genesis_hash, database;
     std::optional<setting<std::uint64_t>> max_file_size, fragment_size;
     std::optional<setting<std::uint32_t>> replicas;
     std::optional<setting<std::chrono::milliseconds>> timeout_rpc, timeout_upload, timeout_download,
@@ -93,6 +93,7 @@ inline void apply(configuration& cfg, const partial_config& p) {
     put(cfg.contracts.inference, p.inference);
     put(cfg.contracts.fine_tuning, p.fine_tuning);
     put(cfg.genesis_hash, p.genesis_hash);
+    put(cfg.database, p.database);
     put(cfg.limits.max_file_size, p.max_file_size);
     put(cfg.limits.fragment_size, p.fragment_size);
     put(cfg.limits.replicas, p.replicas);
@@ -186,7 +187,7 @@ inline void scan_for_secrets(const boost::json::value& v, const std::string& pat
 /// Fields a config file may contain (docs/configuration.md documents each).
 inline constexpr std::string_view file_fields[] = {"profile", "chainId", "rpc", "indexer", "nodes", "providers",
                                                    "flow", "market", "ledger", "inference", "fineTuning",
-                                                   "genesisHash", "limits", "timeouts"};
+                                                   "genesisHash", "database", "limits", "timeouts"};
 inline constexpr std::string_view file_limit_fields[] = {"maxFileSize", "fragmentSize", "replicas"};
 inline constexpr std::string_view file_timeout_fields[] = {"rpc", "upload", "download", "inference", "finality"};
 
@@ -273,6 +274,7 @@ inline partial_config parse_config_file(std::string_view text, const std::string
         else if (k == "inference") take(v, k, src, p.inference, out, json_string);
         else if (k == "fineTuning") take(v, k, src, p.fine_tuning, out, json_string);
         else if (k == "genesisHash") take(v, k, src, p.genesis_hash, out, json_string);
+        else if (k == "database") take(v, k, src, p.database, out, json_string);
         else if (k == "limits" || k == "timeouts") {
             if (!v.is_object()) { out.push_back({k, src, errc::invalid_argument, "expected an object, got " + json_kind(v)}); continue; }
             for (const auto& sub : v.get_object()) {
@@ -331,6 +333,7 @@ inline constexpr env_variable env_variables[] = {
     {"ZEROG_INFERENCE_ADDRESS", "inference", "InferenceServing contract"},
     {"ZEROG_FINE_TUNING_ADDRESS", "fineTuning", "FineTuningServing contract"},
     {"ZEROG_GENESIS_HASH", "genesisHash", "expected block-0 hash (optional)"},
+    {"ZEROG_DB", "database", "records of payments: an SQLite path or a postgresql:// URL (default ~/.local/state/zerog/zerog.db)"},
     {"ZEROG_MAX_FILE_SIZE", "limits.maxFileSize", "largest file accepted for upload (bytes or 10MiB)"},
     {"ZEROG_FRAGMENT_SIZE", "limits.fragmentSize", "fragment size for large files (power of two)"},
     {"ZEROG_REPLICAS", "limits.replicas", "expected replica count"},
@@ -363,6 +366,7 @@ inline partial_config read_environment(const environment& env, std::vector<probl
         else if (field == "inference") take(v, field, src, p.inference, out, json_string);
         else if (field == "fineTuning") take(v, field, src, p.fine_tuning, out, json_string);
         else if (field == "genesisHash") take(v, field, src, p.genesis_hash, out, json_string);
+        else if (field == "database") take(v, field, src, p.database, out, json_string);
         else if (field == "limits.maxFileSize") take(v, field, src, p.max_file_size, out, json_size);
         else if (field == "limits.fragmentSize") take(v, field, src, p.fragment_size, out, json_size);
         else if (field == "limits.replicas") take(v, field, src, p.replicas, out, json_uint);

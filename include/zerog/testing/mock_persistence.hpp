@@ -26,6 +26,27 @@ public:
     std::vector<std::string> calls;
     std::optional<zerog::error> fail_next;  ///< returned (once) by the next call
 
+    result<submission_claim> claim_submission(const submission_record& r, std::string_view tx_key, std::int64_t stale_before,
+                                              std::string_view dead_owner) {
+        calls.push_back("claim:" + to_hex(r.root));
+        if (auto e = take()) return fail(std::move(*e));
+        return mem_.claim_submission(r, tx_key, stale_before, dead_owner);
+    }
+    result<std::vector<submission_record>> list_submissions(const submission_filter& f) {
+        calls.push_back("list");
+        if (auto e = take()) return fail(std::move(*e));
+        return mem_.list_submissions(f);
+    }
+    result<void> put_tx(const tx_record& r) {
+        calls.push_back("put_tx:" + r.key);
+        if (auto e = take()) return fail(std::move(*e));
+        return mem_.put_tx(r);
+    }
+    result<std::optional<tx_record>> find_tx(const std::string& key) {
+        calls.push_back("find_tx:" + key);
+        if (auto e = take()) return fail(std::move(*e));
+        return mem_.find_tx(key);
+    }
     result<void> put_submission(const submission_record& r) {
         calls.push_back("put:" + to_hex(r.root));
         if (auto e = take()) return fail(std::move(*e));

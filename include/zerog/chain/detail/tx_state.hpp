@@ -7,6 +7,7 @@
 
 #include <zerog/core/bytes.hpp>
 #include <zerog/core/result.hpp>
+#include <zerog/policy/persistence.hpp>
 
 #include <concepts>
 #include <cstdint>
@@ -92,15 +93,9 @@ private:
     std::set<std::uint64_t> reuse_;
 };
 
-/// What the idempotency store remembers about one logical transaction. Nothing secret: hashes and
-/// the signed raw transaction are public once broadcast.
-struct idempotency_record {
-    std::string key;
-    std::uint64_t nonce = 0;
-    std::vector<hash256> hashes;  ///< every hash signed for this key, oldest first (recorded BEFORE broadcast)
-    bytes last_raw;               ///< the newest signed transaction (re-broadcast on resume)
-    std::optional<hash256> mined; ///< the hash that was mined, once known
-};
+/// What the idempotency store remembers about one logical transaction: the Persistence family's
+/// tx_record (policy/persistence.hpp), so a durable store (SQLite, PostgreSQL) keeps it unchanged.
+using idempotency_record = policy::tx_record;
 
 /// Interface of the idempotency store: `find(key)` and `put(record)` (upsert by key). A failing
 /// store fails the send before anything is broadcast. A Persistence-backed model (SQLite,
@@ -122,7 +117,8 @@ public:
     }
     result<void> put(const idempotency_record& r) {
         std::lock_guard lk(m_);
-        records_[r.key] = r;
+        auto [it, fresh] = records_.try_emplace(r.key, r);
+        if (!fresh) it->second = policy::merge_tx_records(std::move(it->second), r);
         return {};
     }
     std::size_t size() const {

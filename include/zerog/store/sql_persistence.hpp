@@ -1,0 +1,199 @@
+// store::sql_persistence<Backend>: the Persistence family (policy/persistence.hpp) over a SQL
+// database, written once for SQLite (sqlite.hpp) and PostgreSQL (postgres.hpp).
+//
+// Why one implementation: the two models must agree to the byte on what a claim, a merge or a
+// usage add means, and the conformance suite (tests/store) holds them to it. The backends differ
+// only in how they connect, lock, retry and spell a few types; the statements here use `$1…`
+// placeholders (SQLite's backend rewrites them to `?1…`) and the upsert syntax both accept.
+//
+// Atomicity: every read-modify-write runs inside `Backend::write`, a transaction that holds the
+// row (PostgreSQL: `SELECT … FOR UPDATE` after an `INSERT … ON CONFLICT DO NOTHING` makes sure the
+// row exists) or the whole database (SQLite: `BEGIN IMMEDIATE`) until it commits. So a claim is
+// decided by exactly one writer, usage adds never lose an update, and two processes resuming one
+// transaction never drop each other's hashes.
+//
+// Amounts (fees, spend, usage) are stored as decimal text and added in C++ with checked_add: the
+// same overflow rule on every backend, and no floating point anywhere.
+#pragma once
+
+#include <zerog/policy/persistence.hpp>
+#include <zerog/store/schema.hpp>
+
+#include <limits>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace zerog::store {
+
+template <class Backend>
+class sql_persistence {
+public:
+    static constexpr bool durable = true;
+    static constexpr bool remembers = true;
+    static constexpr bool blocking = true;  // disk syncs, other processes' locks, a server: clients offload the calls
+
+    explicit sql_persistence(Backend backend) : db_(std::move(backend)) {}
+
+    Backend& backend() noexcept { return db_; }
+    const Backend& backend() const noexcept { return db_; }
+
+    // ---- submissions -------------------------------------------------------------------------
+
+    result<policy::submission_claim> claim_submission(const policy::submission_record& r, std::string_view tx_key, std::int64_t stale_before,
+                                                      std::string_view dead_owner) {
+        ZEROG_TRY(auto params, detail::submission_params(r));
+        return db_.write("claiming the submission of root " + to_hex(r.root), [&](auto& s) -> result<policy::submission_claim> {
+            ZEROG_TRY(auto inserted, s.query(detail::insert_submission_sql(true), params));
+            if (!inserted.empty()) return policy::submission_claim{true, r};
+            ZEROG_TRY(auto rows, s.query(detail::select_submission_sql(Backend::row_locks), {to_hex(r.root), r.network}));
+            if (rows.empty()) return fail(errc::internal, "the submission row vanished inside a transaction");
+            ZEROG_TRY(policy::submission_record existing, detail::submission_from_row(rows.front()));
+            ZEROG_TRY(auto tx, find_tx_in(s, std::string(tx_key)));
+            const bool signed_tx = tx && !tx->hashes.empty();
+            if (!policy::claim_may_replace(existing, signed_tx, stale_before, dead_owner)) return policy::submission_claim{false, std::move(existing)};
+            policy::submission_record next = r;
+            next.created_unix_ms = existing.created_unix_ms;
+            ZEROG_TRY(auto next_params, detail::submission_params(next));
+            ZEROG_TRY(auto ignored, s.query(detail::upsert_submission_sql(), next_params));
+            (void)ignored;
+            return policy::submission_claim{true, std::move(next)};
+        });
+    }
+
+    result<void> put_submission(const policy::submission_record& r) {
+        ZEROG_TRY(auto params, detail::submission_params(r));
+        return db_.write("recording the submission of root " + to_hex(r.root), [&](auto& s) -> result<void> {
+            ZEROG_TRY(auto ignored, s.query(detail::upsert_submission_sql(), params));
+            (void)ignored;
+            return {};
+        });
+    }
+
+    result<std::optional<policy::submission_record>> find_submission(const hash256& root, std::string_view network) {
+        return db_.read("reading the submission of root " + to_hex(root), [&](auto& s) -> result<std::optional<policy::submission_record>> {
+            ZEROG_TRY(auto rows, s.query(detail::select_submission_sql(false), {to_hex(root), std::string(network)}));
+            if (rows.empty()) return std::optional<policy::submission_record>{};
+            ZEROG_TRY(auto rec, detail::submission_from_row(rows.front()));
+            return std::optional<policy::submission_record>{std::move(rec)};
+        });
+    }
+
+    result<std::vector<policy::submission_record>> list_submissions(const policy::submission_filter& f) {
+        const auto limit = static_cast<std::int64_t>(std::min<std::size_t>(f.limit, std::numeric_limits<std::int32_t>::max()));
+        return db_.read("listing submissions", [&](auto& s) -> result<std::vector<policy::submission_record>> {
+            ZEROG_TRY(auto rows, s.query(detail::list_submissions_sql(),
+                                         {f.status ? std::string(policy::to_string(*f.status)) : std::string(), f.since_unix_ms, f.network, limit,
+                                          f.root ? to_hex(*f.root) : std::string()}));
+            std::vector<policy::submission_record> out;
+            out.reserve(rows.size());
+            for (const auto& row : rows) {
+                ZEROG_TRY(auto rec, detail::submission_from_row(row));
+                out.push_back(std::move(rec));
+            }
+            return out;
+        });
+    }
+
+    /// Remove one record (retention). Data on 0G Storage is immutable; this forgets our record only.
+    result<bool> erase_submission(const hash256& root, std::string_view network) {
+        return db_.write("removing the record of root " + to_hex(root), [&](auto& s) -> result<bool> {
+            ZEROG_TRY(auto rows, s.query("DELETE FROM zerog_submissions WHERE root = $1 AND network = $2 RETURNING root", {to_hex(root), std::string(network)}));
+            return !rows.empty();
+        });
+    }
+
+    // ---- transactions (the tx sender's idempotency records) ----------------------------------
+
+    result<void> put_tx(const policy::tx_record& r) {
+        return db_.write("recording transaction hashes", [&](auto& s) -> result<void> {
+            ZEROG_TRY(auto found, find_tx_in(s, r.key, Backend::row_locks));
+            const policy::tx_record merged = found ? policy::merge_tx_records(std::move(*found), r) : r;
+            ZEROG_TRY(auto ignored, s.query(detail::upsert_tx_sql(), detail::tx_params(merged)));
+            (void)ignored;
+            return {};
+        });
+    }
+
+    result<std::optional<policy::tx_record>> find_tx(const std::string& key) {
+        return db_.read("reading transaction hashes", [&](auto& s) { return find_tx_in(s, key); });
+    }
+
+    // ---- compute spend and budget usage ------------------------------------------------------
+
+    result<void> add_spend(std::string_view account, std::string_view provider, const uint256& amount) {
+        return db_.write("adding compute spend", [&](auto& s) -> result<void> {
+            const std::string a(account), p(provider);
+            ZEROG_TRY(auto ignored, s.query("INSERT INTO zerog_spend (account, provider, amount) VALUES ($1, $2, '0') ON CONFLICT (account, provider) DO NOTHING", {a, p}));
+            (void)ignored;
+            ZEROG_TRY(auto rows, s.query(detail::with_lock("SELECT amount FROM zerog_spend WHERE account = $1 AND provider = $2", Backend::row_locks), {a, p}));
+            if (rows.empty()) return fail(errc::internal, "the spend row vanished inside a transaction");
+            ZEROG_TRY(const uint256 old, detail::amount_column(rows.front(), 0, "zerog_spend.amount"));
+            auto sum = checked_add(old, amount);
+            if (!sum) return fail(std::move(sum).error().during("adding compute spend of " + a + " with provider " + p));
+            ZEROG_TRY(auto done, s.query("UPDATE zerog_spend SET amount = $3 WHERE account = $1 AND provider = $2", {a, p, sum->to_decimal()}));
+            (void)done;
+            return {};
+        });
+    }
+
+    result<uint256> spend(std::string_view account, std::string_view provider) {
+        return db_.read("reading compute spend", [&](auto& s) -> result<uint256> {
+            ZEROG_TRY(auto rows, s.query("SELECT amount FROM zerog_spend WHERE account = $1 AND provider = $2", {std::string(account), std::string(provider)}));
+            if (rows.empty()) return uint256{};
+            return detail::amount_column(rows.front(), 0, "zerog_spend.amount");
+        });
+    }
+
+    result<void> add_usage(std::string_view user, std::string_view kind, std::int64_t period, const uint256& amount) {
+        return db_.write("adding budget usage", [&](auto& s) -> result<void> {
+            const std::string u(user), k(kind);
+            ZEROG_TRY(auto ignored, s.query("INSERT INTO zerog_usage (usr, kind, period, used) VALUES ($1, $2, $3, '0') ON CONFLICT (usr, kind) DO NOTHING", {u, k, period}));
+            (void)ignored;
+            ZEROG_TRY(auto rows, s.query(detail::with_lock("SELECT period, used FROM zerog_usage WHERE usr = $1 AND kind = $2", Backend::row_locks), {u, k}));
+            if (rows.empty()) return fail(errc::internal, "the usage row vanished inside a transaction");
+            ZEROG_TRY(const std::int64_t stored_period, detail::int_column(rows.front(), 0, "zerog_usage.period"));
+            ZEROG_TRY(const uint256 old, detail::amount_column(rows.front(), 1, "zerog_usage.used"));
+            uint256 next = amount;  // a counter of another period is replaced: the new period starts at `amount`
+            if (stored_period == period) {
+                auto sum = checked_add(old, amount);
+                if (!sum) return fail(std::move(sum).error().during("adding budget usage of user \"" + u + "\" (" + k + ")"));
+                next = *sum;
+            }
+            ZEROG_TRY(auto done, s.query("UPDATE zerog_usage SET period = $3, used = $4 WHERE usr = $1 AND kind = $2", {u, k, period, next.to_decimal()}));
+            (void)done;
+            return {};
+        });
+    }
+
+    result<std::vector<policy::usage_record>> load_usage(std::string_view user) {
+        return db_.read("loading budget usage", [&](auto& s) -> result<std::vector<policy::usage_record>> {
+            ZEROG_TRY(auto rows, s.query("SELECT kind, period, used FROM zerog_usage WHERE usr = $1 ORDER BY kind", {std::string(user)}));
+            std::vector<policy::usage_record> out;
+            for (const auto& row : rows) {
+                policy::usage_record u;
+                u.user = std::string(user);
+                u.kind = row[0].value_or("");
+                ZEROG_TRY(u.period, detail::int_column(row, 1, "zerog_usage.period"));
+                ZEROG_TRY(u.used, detail::amount_column(row, 2, "zerog_usage.used"));
+                out.push_back(std::move(u));
+            }
+            return out;
+        });
+    }
+
+private:
+    template <class Session>
+    static result<std::optional<policy::tx_record>> find_tx_in(Session& s, const std::string& key, bool lock = false) {
+        ZEROG_TRY(auto rows, s.query(detail::with_lock("SELECT tx_key, nonce, hashes, last_raw, mined FROM zerog_transactions WHERE tx_key = $1", lock), {key}));
+        if (rows.empty()) return std::optional<policy::tx_record>{};
+        ZEROG_TRY(auto rec, detail::tx_from_row(rows.front()));
+        return std::optional<policy::tx_record>{std::move(rec)};
+    }
+
+    Backend db_;
+};
+
+}  // namespace zerog::store
