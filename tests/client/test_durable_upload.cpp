@@ -17,7 +17,9 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <fstream>
 #include <map>
+#include <thread>
 
 namespace {
 
@@ -238,5 +240,81 @@ TEST_CASE("durable: an upload killed with SIGKILL at each step pays once when ru
         REQUIRE(rcs == 0);
         CHECK(json::parse(shown).as_array().at(0).at("state").as_string() == "finalized");
         for (const auto& e : fs::directory_iterator(files)) CHECK(e.path().extension() == ".bin");  // nothing staged is left
+    }
+}
+
+TEST_CASE("durable: audit finds a corrupt node; export/import and backup keep every record; prune forgets expired ones", "[devnet][durable]") {
+    durable_devnet net;
+    INFO(net.up_log);
+    REQUIRE(net.up);
+    const std::string db = (net.tmp.path / "zerog.db").string();
+    const auto keep = zerog::testing::write_random_file(net.tmp.path / "keep.bin", 300000, 900);
+    const auto brief = zerog::testing::write_random_file(net.tmp.path / "brief.bin", 200000, 901);
+    const std::string zerog = q(net.exe);
+    REQUIRE(run_command(net.env(db) + zerog + " upload " + q(keep) + " --json 2>&1").first == 0);
+    REQUIRE(run_command(net.env(db) + zerog + " upload " + q(brief) + " --retention 1s --json 2>&1").first == 0);
+    auto list = [&](const std::string& which) {
+        auto [rc, out] = run_command(net.env(which) + zerog + " files list --json");
+        REQUIRE(rc == 0);
+        return json::parse(out).as_array();
+    };
+    const auto before = list(db);
+    REQUIRE(before.size() == 2);
+
+    SECTION("audit: every file verifies; served corrupt bytes are reported and the exit status says so") {
+        auto [ok_rc, ok_out] = run_command(net.env(db) + zerog + " audit --sample 2 --json 2>&1");
+        INFO(ok_out);
+        CHECK(ok_rc == 0);
+        CHECK(json::parse(ok_out).at("checked").as_int64() == 2);
+        REQUIRE(net.fault("corrupt", 0) == 0);
+        REQUIRE(net.fault("corrupt", 1) == 0);
+        auto [bad_rc, bad_out] = run_command(net.env(db) + zerog + " audit 2>&1");
+        INFO(bad_out);
+        CHECK(bad_rc == 1);
+        CHECK(bad_out.find("corrupt") != std::string::npos);
+        CHECK(bad_out.find(root_of(keep)) != std::string::npos);
+        REQUIRE(net.fault("none", 0) == 0);
+        REQUIRE(net.fault("none", 1) == 0);
+    }
+    SECTION("export, import into an empty database (twice: idempotent), backup") {
+        const auto dump = net.tmp.path / "dump.jsonl";
+        REQUIRE(run_command(net.env(db) + zerog + " db export --out " + q(dump) + " 2>&1").first == 0);
+        const std::string other = (net.tmp.path / "restored.db").string();
+        auto [rc1, out1] = run_command(net.env(other) + zerog + " db import " + q(dump) + " 2>&1");
+        INFO(out1);
+        REQUIRE(rc1 == 0);
+        CHECK(out1.find("imported 2 submission(s) (2 new") != std::string::npos);
+        auto [rc2, out2] = run_command(net.env(other) + zerog + " db import " + q(dump) + " 2>&1");
+        INFO(out2);
+        REQUIRE(rc2 == 0);
+        CHECK(out2.find("(0 new") != std::string::npos);
+        CHECK(list(other) == before);
+        // The restored database knows the payments: uploading again pays nothing.
+        auto [rc3, out3] = run_command(net.env(other) + zerog + " upload " + q(keep) + " --json 2>&1");
+        INFO(out3);
+        REQUIRE(rc3 == 0);
+        CHECK(net.submits()[identity_of(keep)] == 1);
+        // A damaged line stops the import and names the line.
+        { std::ofstream(net.tmp.path / "bad.jsonl") << zerog::testing::read_file(dump.string()) << "{\"kind\":\"submission\",\"root\":\"0x12\"}\n"; }
+        auto [rc4, out4] = run_command(net.env(other) + zerog + " db import " + q(net.tmp.path / "bad.jsonl") + " 2>&1");
+        CHECK(rc4 != 0);
+        CHECK(out4.find("line ") != std::string::npos);
+
+        const auto copy = net.tmp.path / "backup.db";
+        REQUIRE(run_command(net.env(db) + zerog + " db backup " + q(copy) + " 2>&1").first == 0);
+        CHECK(list(copy.string()) == before);
+        CHECK(run_command(net.env(db) + zerog + " db backup " + q(copy) + " 2>&1").first != 0);  // never overwritten silently
+    }
+    SECTION("prune forgets records past their retention, and only those") {
+        std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+        auto [rc, out] = run_command(net.env(db) + zerog + " files prune --json 2>&1");
+        INFO(out);
+        REQUIRE(rc == 0);
+        const auto gone = json::parse(out).as_array();
+        REQUIRE(gone.size() == 1);
+        CHECK(gone.at(0).at("root").as_string() == root_of(brief));
+        const auto after = list(db);
+        REQUIRE(after.size() == 1);
+        CHECK(after.at(0).at("root").as_string() == root_of(keep));
     }
 }

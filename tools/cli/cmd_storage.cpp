@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <limits>
 
 namespace zerog::cli {
 
@@ -115,7 +116,7 @@ int estimate_upload(const cli::args& a, bool js) {
 int upload_cmd(const std::vector<std::string>& raw) {
     const cli::args a(raw, {"json", "estimate"});
     if (!a.errors().empty()) return cli::usage_error("upload", a.errors().front());
-    if (auto u = a.unknown({"json", "profile", "replicas", "estimate"}); !u.empty()) return cli::usage_error("upload", "unknown option " + u.front());
+    if (auto u = a.unknown({"json", "profile", "replicas", "estimate", "retention"}); !u.empty()) return cli::usage_error("upload", "unknown option " + u.front());
     if (a.positional().size() != 1) return cli::usage_error("upload", "expected exactly one FILE");
     const bool js = a.has("json");
     if (a.has("estimate")) return estimate_upload(a, js);
@@ -129,6 +130,22 @@ int upload_cmd(const std::vector<std::string>& raw) {
         } catch (...) {
             return cli::usage_error("upload", "--replicas must be 1.." + std::to_string(config::defaults::replicas_cap));
         }
+    }
+    if (auto keep = a.get("retention")) {
+        // N followed by s, m, h or d: how long the record is kept (`files prune`); 0 = forever.
+        const std::string& k = *keep;
+        const std::string units = "smhd";
+        std::size_t pos = 0;
+        unsigned long n = 0;
+        try {
+            n = std::stoul(k, &pos);
+        } catch (...) {
+            pos = 0;
+        }
+        if (pos == 0 || pos + 1 != k.size() || units.find(k.back()) == std::string::npos || n > 36500ul * 86400ul)
+            return cli::usage_error("upload", "--retention takes N followed by s, m, h or d (e.g. 30d; 0d keeps the record forever)");
+        const unsigned long mult = k.back() == 's' ? 1 : k.back() == 'm' ? 60 : k.back() == 'h' ? 3600 : 86400;
+        uo.retention = std::chrono::milliseconds(static_cast<std::int64_t>(n * mult) * 1000);
     }
     auto s = cli::open_storage_client(a.get("profile"), config::environment::from_process());
     if (!s) return cli::json_error("upload", s.error(), js);
@@ -198,7 +215,70 @@ int verify_cmd(const std::vector<std::string>& raw) {
 
 }  // namespace
 
-ZEROG_COMMAND(reg_upload, "upload", "upload FILE [--profile P] [--replicas N] [--estimate] [--json]   (--estimate: print the fee, send nothing)",
+/// `audit [--sample N] [--json]`: for every record of this network that was paid for, is the file
+/// finalized on the nodes and do N sampled segment proofs verify? Exit 1 when any is not.
+int audit_cmd(const std::vector<std::string>& raw) {
+    const cli::args a(raw, {"json"});
+    if (!a.errors().empty()) return cli::usage_error("audit", a.errors().front());
+    if (auto u = a.unknown({"json", "profile", "sample"}); !u.empty()) return cli::usage_error("audit", "unknown option " + u.front());
+    unsigned samples = 3;
+    if (auto n = a.get("sample")) {
+        try {
+            const unsigned long v = std::stoul(*n);
+            if (v == 0 || v > 4096) throw std::out_of_range("sample");
+            samples = static_cast<unsigned>(v);
+        } catch (const std::exception&) {
+            return cli::usage_error("audit", "--sample must be 1..4096");
+        }
+    }
+    const bool js = a.has("json");
+    const auto env = config::environment::from_process();
+    auto cfg = cli::load_config(a.get("profile"), env);
+    if (!cfg) return cli::json_error("audit", cfg.error(), js);
+    auto db = cli::open_database(*cfg, env);
+    if (!db) return cli::json_error("audit", db.error(), js);
+    policy::submission_filter every;
+    every.limit = std::numeric_limits<std::size_t>::max();
+    auto rows = db->list_submissions(every);
+    if (!rows) return cli::json_error("audit", rows.error(), js);
+    auto o = client::storage_client_options::from_config(*cfg);
+    o.verify_samples = samples;
+    zerog::storage_reader reader(o, [] { return zerog::make_storage_reader_policies(cli::production_settings()); });
+    const std::string chain = std::to_string(cfg->chain_id.value) + ":";
+    boost::json::array report;
+    std::size_t checked = 0, bad = 0;
+    for (const auto& r : *rows) {
+        if (r.network.rfind(chain, 0) != 0 || (!r.tx_seq && r.status != policy::submission_record::state::finalized)) continue;
+        ++checked;
+        auto v = reader.verify(r.root);
+        std::string verdict = "ok", detail;
+        if (!v) {
+            const auto& e = v.error();
+            verdict = e.is(errc::verification_failed) || e.is(errc::proof_invalid) || e.is(errc::root_mismatch) ? "corrupt" : "unavailable";
+            detail = e.message();
+            ++bad;
+        } else {
+            detail = "finalized on " + std::to_string(v->finalized_on.size()) + " node(s), " + std::to_string(v->segments_checked) +
+                     " segment proof(s) verified";
+        }
+        if (js) {
+            boost::json::object x;
+            x["root"] = to_hex(r.root);
+            x["file"] = r.file_name;
+            x["verdict"] = verdict;
+            x["detail"] = detail;
+            report.push_back(std::move(x));
+        } else {
+            std::printf("%-11s %s  %s  %s\n", verdict.c_str(), to_hex(r.root).c_str(), r.file_name.c_str(), detail.c_str());
+        }
+    }
+    if (js) std::printf("%s\n", boost::json::serialize(boost::json::object{{"checked", checked}, {"bad", bad}, {"files", std::move(report)}}).c_str());
+    else std::printf("%zu file(s) checked, %zu unavailable or corrupt (%s)\n", checked, bad, db->where().c_str());
+    return bad == 0 ? 0 : 1;
+}
+
+ZEROG_COMMAND(reg_upload, "upload", "upload FILE [--profile P] [--replicas N] [--retention 30d] [--estimate] [--json]   (--estimate: print the fee, send nothing)",
               upload_cmd);
 ZEROG_COMMAND(reg_download, "download", "download ROOT --out PATH [--profile P] [--overwrite] [--json]", download_cmd);
 ZEROG_COMMAND(reg_verify, "verify", "verify ROOT [--profile P] [--json]", verify_cmd);
+ZEROG_COMMAND(reg_audit, "audit", "audit [--sample N] [--profile P] [--json]   (every recorded file: finalized? N sampled proofs verify? exit 1 if not)", audit_cmd);

@@ -418,6 +418,7 @@ private:
         using clock = std::chrono::steady_clock;
         auto next_rebroadcast = clock::now() + opts_.rebroadcast_interval;
         auto next_bump = clock::now() + opts_.bump_after;
+        std::chrono::nanoseconds poll_delay = std::min<std::chrono::nanoseconds>(opts_.poll_interval, std::chrono::milliseconds(25));
         std::optional<zerog::error> last_error;
         while (true) {
             for (auto it = f.rec.hashes.rbegin(); it != f.rec.hashes.rend(); ++it) {
@@ -447,7 +448,10 @@ private:
                 auto sent = co_await client_.send_raw_transaction_async(f.raw, client_.options_until(deadline));
                 if (!sent && !sent.error().is(errc::already_exists)) last_error = std::move(sent).error();
             }
-            co_await sleep_until(std::min(clock::now() + opts_.poll_interval, deadline));
+            // Adaptive: 25 ms after the first miss, ×1.5 up to poll_interval (a fast chain is seen
+            // at once, a slow one costs a few extra receipt calls).
+            co_await sleep_until(std::min(clock::now() + poll_delay, deadline));
+            poll_delay = std::min<std::chrono::nanoseconds>(opts_.poll_interval, poll_delay * 3 / 2);
         }
         std::string d = "no receipt within " + std::to_string(opts_.timeout.count()) + " ms for " +
                         std::to_string(f.rec.hashes.size()) + " hash(es):";

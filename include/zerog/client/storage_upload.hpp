@@ -536,6 +536,10 @@ auto storage_client<P>::wait_nodes(const hash256& root, upload_plan& plan, bool 
     const auto started = now();
     std::vector<bool> ready(plan.selected.size(), false);
     std::string last;
+    // Polling adapts to what it sees: 10 ms after the first miss, then ×1.5 up to poll_interval. A
+    // node that syncs in 30 ms is seen then, not at the next fixed 250 ms tick; a slow network costs
+    // a handful of extra status calls.
+    std::chrono::nanoseconds delay = std::min<std::chrono::nanoseconds>(o_.poll_interval, std::chrono::milliseconds(10));
     auto is_ready = [&](const std::string& url) -> asio::awaitable<bool> {
         auto fi = co_await file_info_at(url, root, finalized, deadline);
         if (!fi) { last = fi.error().message(); co_return false; }
@@ -557,7 +561,8 @@ auto storage_client<P>::wait_nodes(const hash256& root, upload_plan& plan, bool 
         }
         if (all) co_return result<void>();
         if (now() >= deadline) break;
-        co_await detail::sleep_for(std::min<std::chrono::nanoseconds>(o_.poll_interval, deadline - now()));
+        co_await detail::sleep_for(std::min<std::chrono::nanoseconds>(delay, deadline - now()));
+        delay = std::min<std::chrono::nanoseconds>(o_.poll_interval, delay * 3 / 2);
     }
     std::string behind;
     for (std::size_t s = 0; s < plan.selected.size(); ++s)

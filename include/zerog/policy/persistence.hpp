@@ -84,6 +84,14 @@ inline std::optional<submission_record::state> submission_state_from(std::string
     return std::nullopt;
 }
 
+/// How far a record got, for merging two copies of it (import): a known tx_seq beats none, then
+/// the state's order (failed counts least: any attempt that got further wins).
+inline int submission_progress(const submission_record& r) noexcept {
+    using st = submission_record::state;
+    const int s = r.status == st::failed ? 0 : static_cast<int>(r.status) + 1;
+    return (r.tx_seq ? 100 : 0) + (r.tx_hash.empty() ? 0 : 10) + s;
+}
+
 /// What `list_submissions` returns: newest first (by creation), at most `limit`.
 struct submission_filter {
     std::optional<submission_record::state> status;

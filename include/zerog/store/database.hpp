@@ -112,6 +112,29 @@ public:
         return visit([&](auto& p) { return p.load_usage(user); });
     }
 
+    // ---- operations of the durable stores only (retention, export/import, backup) ------------
+    result<std::vector<policy::submission_record>> prune_expired(std::int64_t now_unix_ms) {
+        return on_durable_store("removing expired records", [&](auto& p) { return p.prune_expired(now_unix_ms); });
+    }
+    result<std::vector<policy::tx_record>> list_tx() {
+        return on_durable_store("listing transaction records", [&](auto& p) { return p.list_tx(); });
+    }
+    result<std::vector<policy::usage_record>> list_usage() {
+        return on_durable_store("listing budget usage", [&](auto& p) { return p.list_usage(); });
+    }
+    result<bool> import_submission(const policy::submission_record& r) {
+        return on_durable_store("importing a record", [&](auto& p) { return p.import_submission(r); });
+    }
+    result<void> import_usage(const policy::usage_record& u) {
+        return on_durable_store("importing budget usage", [&](auto& p) { return p.import_usage(u); });
+    }
+    /// SQLite's online backup to `dest` (consistent while others write). PostgreSQL: use pg_dump.
+    result<void> backup_to(const std::filesystem::path& dest) {
+        if (auto* lite = sqlite()) return lite->backend().backup_to(dest);
+        return zerog::error(errc::not_supported, "backups of a PostgreSQL database are the server's: pg_dump -Fc '" + where_ +
+                                                     "' > zerog.dump (zerog's tables are zerog_*)");
+    }
+
 private:
     using impl = std::variant<policy::memory_persistence, sqlite_persistence, postgres_persistence>;
 
@@ -119,6 +142,13 @@ private:
     R visit(F&& f) {
         if (!impl_) return fail(errc::internal, "the database handle was moved from or never opened");
         return std::visit([&](auto& p) -> R { return f(p); }, *impl_);
+    }
+
+    template <class F>
+    auto on_durable_store(const char* what, F&& f) -> std::invoke_result_t<F&, sqlite_persistence&> {
+        if (auto* lite = sqlite()) return f(*lite);
+        if (auto* pg = postgres()) return f(*pg);
+        return zerog::error(errc::not_supported, std::string(what) + " needs an SQLite or PostgreSQL database, not " + where_);
     }
 
     std::shared_ptr<impl> impl_;

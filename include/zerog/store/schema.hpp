@@ -111,6 +111,9 @@ inline std::string list_submissions_sql() {
            " AND ($5 = '' OR root = $5) ORDER BY created_ms DESC, root ASC, network ASC LIMIT $4";
 }
 
+/// The tx sender key of a storage submission (client/storage_upload.hpp uses the same).
+inline std::string storage_tx_key(const policy::submission_record& r) { return "zerog-storage:" + r.network + ":" + to_hex(r.root); }
+
 inline std::string upsert_tx_sql() {
     return "INSERT INTO zerog_transactions (tx_key, nonce, hashes, last_raw, mined) VALUES ($1, $2, $3, $4, $5) "
            "ON CONFLICT (tx_key) DO UPDATE SET nonce = excluded.nonce, hashes = excluded.hashes, last_raw = excluded.last_raw, mined = excluded.mined";

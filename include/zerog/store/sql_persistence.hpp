@@ -105,6 +105,88 @@ public:
         });
     }
 
+    /// Retention: remove every record whose retention ended before `now_unix_ms` (expires > 0), and
+    /// its transaction record; returns the removed records. The files stay on 0G Storage (immutable).
+    result<std::vector<policy::submission_record>> prune_expired(std::int64_t now_unix_ms) {
+        return db_.write("removing expired records", [&](auto& s) -> result<std::vector<policy::submission_record>> {
+            ZEROG_TRY(auto rows, s.query("DELETE FROM zerog_submissions WHERE expires_ms > 0 AND expires_ms < $1 RETURNING " +
+                                             std::string(detail::submission_columns),
+                                         {now_unix_ms}));
+            std::vector<policy::submission_record> out;
+            for (const auto& row : rows) {
+                ZEROG_TRY(auto rec, detail::submission_from_row(row));
+                ZEROG_TRY(auto gone, s.query("DELETE FROM zerog_transactions WHERE tx_key = $1", {detail::storage_tx_key(rec)}));
+                (void)gone;
+                out.push_back(std::move(rec));
+            }
+            return out;
+        });
+    }
+
+    // ---- export and import (JSON lines in the CLI: zerog db export / import) --------------------
+
+    /// Every transaction record, by key.
+    result<std::vector<policy::tx_record>> list_tx() {
+        return db_.read("listing transaction records", [&](auto& s) -> result<std::vector<policy::tx_record>> {
+            ZEROG_TRY(auto rows, s.query("SELECT tx_key, nonce, hashes, last_raw, mined FROM zerog_transactions ORDER BY tx_key", {}));
+            std::vector<policy::tx_record> out;
+            for (const auto& row : rows) {
+                ZEROG_TRY(auto r, detail::tx_from_row(row));
+                out.push_back(std::move(r));
+            }
+            return out;
+        });
+    }
+    /// Every usage counter, by user and kind.
+    result<std::vector<policy::usage_record>> list_usage() {
+        return db_.read("listing budget usage", [&](auto& s) -> result<std::vector<policy::usage_record>> {
+            ZEROG_TRY(auto rows, s.query("SELECT usr, kind, period, used FROM zerog_usage ORDER BY usr, kind", {}));
+            std::vector<policy::usage_record> out;
+            for (const auto& row : rows) {
+                policy::usage_record u;
+                u.user = row[0].value_or("");
+                u.kind = row[1].value_or("");
+                ZEROG_TRY(u.period, detail::int_column(row, 2, "zerog_usage.period"));
+                ZEROG_TRY(u.used, detail::amount_column(row, 3, "zerog_usage.used"));
+                out.push_back(std::move(u));
+            }
+            return out;
+        });
+    }
+    /// Import one submission without ever going backwards: absent rows are inserted; a stored row
+    /// is replaced only by one further along (policy::submission_progress). Idempotent.
+    result<bool> import_submission(const policy::submission_record& r) {
+        ZEROG_TRY(auto params, detail::submission_params(r));
+        return db_.write("importing the record of root " + to_hex(r.root), [&](auto& s) -> result<bool> {
+            ZEROG_TRY(auto inserted, s.query(detail::insert_submission_sql(true), params));
+            if (!inserted.empty()) return true;
+            ZEROG_TRY(auto rows, s.query(detail::select_submission_sql(Backend::row_locks), {to_hex(r.root), r.network}));
+            if (rows.empty()) return fail(errc::internal, "the submission row vanished inside a transaction");
+            ZEROG_TRY(const policy::submission_record existing, detail::submission_from_row(rows.front()));
+            if (policy::submission_progress(r) <= policy::submission_progress(existing)) return false;
+            ZEROG_TRY(auto done, s.query(detail::upsert_submission_sql(), params));
+            (void)done;
+            return true;
+        });
+    }
+    /// Import one usage counter: the larger of the stored and the imported count of the same period
+    /// wins (never an add: importing twice changes nothing); a later period replaces an earlier one.
+    result<void> import_usage(const policy::usage_record& u) {
+        return db_.write("importing budget usage", [&](auto& s) -> result<void> {
+            ZEROG_TRY(auto ignored, s.query("INSERT INTO zerog_usage (usr, kind, period, used) VALUES ($1, $2, $3, $4) ON CONFLICT (usr, kind) DO NOTHING",
+                                            {u.user, u.kind, u.period, u.used.to_decimal()}));
+            (void)ignored;
+            ZEROG_TRY(auto rows, s.query(detail::with_lock("SELECT period, used FROM zerog_usage WHERE usr = $1 AND kind = $2", Backend::row_locks), {u.user, u.kind}));
+            if (rows.empty()) return fail(errc::internal, "the usage row vanished inside a transaction");
+            ZEROG_TRY(const std::int64_t period, detail::int_column(rows.front(), 0, "zerog_usage.period"));
+            ZEROG_TRY(const uint256 used, detail::amount_column(rows.front(), 1, "zerog_usage.used"));
+            if (u.period < period || (u.period == period && !(used < u.used))) return {};
+            ZEROG_TRY(auto done, s.query("UPDATE zerog_usage SET period = $3, used = $4 WHERE usr = $1 AND kind = $2", {u.user, u.kind, u.period, u.used.to_decimal()}));
+            (void)done;
+            return {};
+        });
+    }
+
     // ---- transactions (the tx sender's idempotency records) ----------------------------------
 
     result<void> put_tx(const policy::tx_record& r) {
