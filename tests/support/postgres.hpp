@@ -11,8 +11,8 @@
 
 #include "test_support.hpp"
 
-#include <netinet/in.h>
-#include <sys/socket.h>
+#include <zerog/devnet/process.hpp>
+
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -24,21 +24,11 @@
 
 namespace zerog::testing {
 
-/// A TCP port on 127.0.0.1 that was free a moment ago.
+/// A TCP port on 127.0.0.1 that was free a moment ago (the devnet's picker).
 inline int free_loopback_port() {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0) throw std::runtime_error("socket() failed");
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    a.sin_port = 0;
-    socklen_t len = sizeof a;
-    if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
-        ::close(fd);
-        throw std::runtime_error("bind() failed");
-    }
-    ::close(fd);
-    return ntohs(a.sin_port);
+    auto p = zerog::devnet::free_port();
+    if (!p) throw std::runtime_error(p.error().message());
+    return *p;
 }
 
 class postgres_server {
