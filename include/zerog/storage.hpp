@@ -31,6 +31,11 @@ using storage_client = client::storage_client<storage_policies>;
 using storage_reader_policies = client::production_policies<net::http_transport, crypto::null_signer>;
 using storage_reader = client::storage_client<storage_reader_policies>;
 
+/// A client that holds no key but records in a database: `repair` and `rebuild_records` (and
+/// anything else that must never pay) write what they find without being able to sign.
+using storage_maintainer_policies = client::production_policies<net::http_transport, crypto::null_signer, store::database>;
+using storage_maintainer = client::storage_client<storage_maintainer_policies>;
+
 /// The production set of a storage_client for `signer` (a factory argument of the constructor).
 /// `db`: where payments are recorded (store::database::open(path or postgresql:// URL)); one
 /// database may serve many clients and processes: that is what keeps them from paying twice.
@@ -40,6 +45,10 @@ inline storage_policies make_storage_policies(crypto::secp256k1_signer signer, s
 /// The production set of a storage_reader.
 inline storage_reader_policies make_storage_reader_policies(const client::production_settings& s) {
     return client::make_production_policies<storage_reader_policies>(net::http_transport{}, crypto::null_signer{}, s);
+}
+/// The production set of a storage_maintainer recording in `db`.
+inline storage_maintainer_policies make_storage_maintainer_policies(store::database db, const client::production_settings& s = {}) {
+    return client::make_production_policies<storage_maintainer_policies>(net::http_transport{}, crypto::null_signer{}, std::move(db), s);
 }
 inline storage_reader_policies make_storage_reader_policies() { return make_storage_reader_policies(client::production_settings{}); }
 

@@ -318,3 +318,107 @@ TEST_CASE("durable: audit finds a corrupt node; export/import and backup keep ev
         CHECK(after.at(0).at("root").as_string() == root_of(keep));
     }
 }
+
+TEST_CASE("durable: a wiped node is found by audit and repaired without paying; db rebuild --from-chain restores every record",
+          "[devnet][durable][recovery]") {
+    durable_devnet net;
+    INFO(net.up_log);
+    REQUIRE(net.up);
+    const std::string db = (net.tmp.path / "zerog.db").string();
+    const std::string zerog = q(net.exe);
+    const auto both = zerog::testing::write_random_file(net.tmp.path / "both.bin", 700000, 910);  // 3 segments, on both nodes
+    const auto one = zerog::testing::write_random_file(net.tmp.path / "one.bin", 100000, 911);    // 1 segment, one copy
+    const auto never = zerog::testing::write_random_file(net.tmp.path / "never.bin", 5000, 912);  // never uploaded
+    {
+        auto [rc, out] = run_command(net.env(db) + zerog + " upload " + q(both) + " --replicas 2 --json 2>&1");
+        INFO(out);
+        REQUIRE(rc == 0);
+    }
+    REQUIRE(run_command(net.env(db) + zerog + " upload " + q(one) + " --json 2>&1").first == 0);
+    auto list = [&]() {
+        auto [rc, out] = run_command(net.env(db) + zerog + " files list --json");
+        REQUIRE(rc == 0);
+        return json::parse(out).as_array();
+    };
+    const auto before = list();
+    REQUIRE(before.size() == 2);
+    const auto submits_before = net.submits();
+
+    // Node 0 loses everything (disk replaced) and re-syncs the log: it knows both Submits, holds nothing.
+    {
+        auto [rc, out] = run_command(zerog + " devnet wipe --dir " + q(net.dir) + " --node 0 2>&1");
+        INFO(out);
+        REQUIRE(rc == 0);
+    }
+    {
+        auto [rc, out] = run_command(net.env(db) + zerog + " audit --json 2>&1");
+        INFO(out);
+        CHECK(rc == 1);
+        const auto rep = json::parse(out).as_object();
+        CHECK(rep.at("bad").as_int64() >= 1);
+        for (const auto& f : rep.at("files").as_array())
+            if (f.at("root").as_string() == root_of(both)) CHECK(f.at("verdict").as_string() == "degraded");
+    }
+
+    SECTION("repair re-sends the lost segments; nothing is signed; audit is clean again") {
+        for (const auto& f : {both, one}) {
+            auto [rc, out] = run_command(net.env(db) + zerog + " repair " + root_of(f) + " --from " + q(f) + " --json 2>&1");
+            INFO(out);
+            REQUIRE(rc == 0);
+            const auto r = json::parse(out).as_object();
+            CHECK(r.at("verified").as_bool());
+            CHECK(r.at("repaired").as_array().size() + r.at("alreadyFinal").as_array().size() == 2);
+        }
+        auto [rc, out] = run_command(net.env(db) + zerog + " audit --sample 3 --json 2>&1");
+        INFO(out);
+        CHECK(rc == 0);
+        CHECK(json::parse(out).at("bad").as_int64() == 0);
+        CHECK(net.submits() == submits_before);  // not one new Submit
+        auto [src, shown] = run_command(net.env(db) + zerog + " files show " + root_of(both) + " --json");
+        REQUIRE(src == 0);
+        CHECK(json::parse(shown).as_array().at(0).at("state").as_string() == "finalized");
+
+        // Bad input: a file that is not the root, a root nobody paid for: clear errors, nothing sent.
+        auto [wrc, wout] = run_command(net.env(db) + zerog + " repair " + root_of(both) + " --from " + q(one) + " 2>&1");
+        CHECK(wrc == 1);
+        CHECK(wout.find("not to the root to repair") != std::string::npos);
+        auto [nrc, nout] = run_command(net.env(db) + zerog + " repair " + root_of(never) + " --from " + q(never) + " 2>&1");
+        CHECK(nrc == 1);
+        CHECK(nout.find("repair never pays") != std::string::npos);
+        CHECK(net.submits() == submits_before);
+    }
+    SECTION("the database is lost: db rebuild --from-chain brings back every record files list showed") {
+        for (const char* ext : {"", "-wal", "-shm"}) fs::remove(db + ext);
+        auto [rc, out] = run_command(net.env(db) + zerog + " db rebuild --from-chain --json 2>&1");
+        INFO(out);
+        REQUIRE(rc == 0);
+        const auto r = json::parse(out).as_object();
+        CHECK(r.at("added").as_int64() == 2);
+        const auto after = list();
+        REQUIRE(after.size() == before.size());
+        std::map<std::string, json::object> by_root;
+        for (const auto& x : after) by_root[std::string(x.at("root").as_string())] = x.as_object();
+        for (const auto& b : before) {
+            const std::string root(b.at("root").as_string());
+            INFO(root);
+            REQUIRE(by_root.count(root) == 1);
+            const auto& a = by_root[root];
+            for (const char* k : {"txHash", "txSeq", "size", "fee", "account", "network"}) {
+                INFO(k);
+                CHECK(a.at(k) == b.at(k));
+            }
+        }
+        // Idempotent: a second scan changes nothing; and the rebuilt records keep uploads from paying again.
+        auto [rc2, out2] = run_command(net.env(db) + zerog + " db rebuild --from-chain --json 2>&1");
+        REQUIRE(rc2 == 0);
+        CHECK(json::parse(out2).at("unchanged").as_int64() == 2);
+        REQUIRE(run_command(net.env(db) + zerog + " upload " + q(one) + " --json 2>&1").first == 0);
+        CHECK(net.submits() == submits_before);
+        // A range before any upload finds nothing; a bad block number is a usage error.
+        auto [rc3, out3] = run_command(net.env(db) + zerog + " db rebuild --from-chain --from-block 0 --to-block 1 --json 2>&1");
+        INFO(out3);
+        REQUIRE(rc3 == 0);
+        CHECK(json::parse(out3).at("records").as_array().empty());
+        CHECK(run_command(net.env(db) + zerog + " db rebuild --from-chain --from-block x 2>&1").first == 2);
+    }
+}

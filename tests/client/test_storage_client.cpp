@@ -102,6 +102,147 @@ TEST_CASE("storage client: replica selection by shard coverage (§8)", "[client]
     REQUIRE_FALSE(sd::select_nodes({{0, 2}}, 1));
 }
 
+TEST_CASE("storage client: stale part files are swept, fresh and locked ones are kept", "[client][storage]") {
+    zerog::testing::scoped_temp_dir d{"zerog-sweep-"};
+    auto touch = [&](const std::string& name, std::chrono::hours age) {
+        const fs::path p = d.path / name;
+        std::ofstream(p) << "x";
+        fs::last_write_time(p, fs::file_time_type::clock::now() - age);
+        return p;
+    };
+    const auto old_part = touch("a.bin.zerog-part", std::chrono::hours(24 * 8));
+    const auto old_side = touch("a.bin.zerog-part.json", std::chrono::hours(24 * 8));
+    const auto old_tmp = touch("c.bin.zerog-part.json.tmp", std::chrono::hours(24 * 9));
+    const auto fresh = touch("b.bin.zerog-part", std::chrono::hours(1));
+    const auto other = touch("notes.txt", std::chrono::hours(24 * 30));
+    const auto looks_like = touch("a.bin.zerog-partial", std::chrono::hours(24 * 30));
+    const auto locked = touch("l.bin.zerog-part", std::chrono::hours(24 * 30));
+    const int fd = ::open(locked.c_str(), O_RDWR | O_CLOEXEC);
+    REQUIRE(fd >= 0);
+    REQUIRE(::flock(fd, LOCK_EX | LOCK_NB) == 0);  // a download in progress holds it
+    // flock locks belong to the open file description: the sweep's own open() sees this one held.
+    const auto gone = sd::sweep_stale_parts(d.path, std::chrono::hours(24 * 7));
+    ::close(fd);
+    CHECK(gone.size() == 3);
+    CHECK_FALSE(fs::exists(old_part));
+    CHECK_FALSE(fs::exists(old_side));
+    CHECK_FALSE(fs::exists(old_tmp));
+    CHECK(fs::exists(fresh));
+    CHECK(fs::exists(other));
+    CHECK(fs::exists(looks_like));
+    CHECK(fs::exists(locked));
+    CHECK(sd::sweep_stale_parts(d.path, std::chrono::milliseconds(0)).empty());  // 0: never
+    CHECK(sd::sweep_stale_parts(d.path / "missing", std::chrono::hours(1)).empty());
+}
+
+TEST_CASE("storage client: rebuild_records halves refused log ranges, notes hostile events and disagreeing nodes", "[client][storage]") {
+    namespace json = boost::json;
+    const std::string flow = "0x22e03a6a89b950f1c82ec5e74f8eca321a105296", market = "0x1111111111111111111111111111111111111111";
+    const auto account = *zerog::crypto::address::parse("0x70997970C51812dc3A010C7d01b50e0d17dc79C8");
+    // One good Submit (tx_seq 4, 300 bytes) at block 700, one with damaged data at block 9000.
+    zerog::storage::flow_submission sub;
+    sub.length = 300;
+    sub.nodes = {{zerog::hash256{}, 1}};
+    sub.nodes[0].root[0] = 0xab;
+    auto ty = zerog::codec::abi::parse_type("(uint256,uint256,uint256,(uint256,bytes,(bytes32,uint256)[]))");
+    REQUIRE(ty);
+    namespace abi = zerog::codec::abi;
+    auto data = abi::encode(*ty, {abi::value::uint(zerog::uint256(4)), abi::value::uint(zerog::uint256(2048)), abi::value::uint(zerog::uint256(2)),
+                                  zerog::storage::detail::submission_data_value(sub)});
+    REQUIRE(data);
+    const zerog::hash256 root = sub.nodes[0].root;  // one node: the root is that node's root
+    auto log_at = [&](std::uint64_t block, const std::string& hex) {
+        std::string tx(66, '0');
+        tx[1] = 'x';
+        tx[65] = static_cast<char>('0' + block % 10);
+        return json::object{{"address", flow}, {"topics", json::array{zerog::to_hex(zerog::storage::submit_event_topic0()),
+                                                                        zerog::to_hex(zerog::storage::address_topic(account))}},
+                            {"data", hex}, {"blockNumber", zerog::uint256(block).to_quantity_hex()}, {"blockHash", tx}, {"transactionHash", tx},
+                            {"transactionIndex", "0x0"}, {"logIndex", "0x0"}, {"removed", false}};
+    };
+    std::vector<std::pair<std::uint64_t, std::uint64_t>> ranges;
+    auto rpc_answer = [](const json::value& id, json::value result) {
+        return zerog::testing::scripted_reply::json(json::serialize(json::object{{"jsonrpc", "2.0"}, {"id", id}, {"result", std::move(result)}}));
+    };
+    cl::storage_client_options o;
+    o.chain_id = 16602;
+    o.rpc_urls = {"http://rpc.test:8545"};
+    o.node_urls = {"http://node.test:5678"};
+    zerog::testing::storage_client c(o, [] { return zerog::testing::storage_policies{}; });
+    c.policies().transport.set_handler([&](const zerog::net::http_request& req) {
+        const auto v = json::parse(req.body).as_object();
+        const std::string m(v.at("method").as_string());
+        const auto& id = v.at("id");
+        const auto& params = v.at("params").as_array();
+        if (m == "zgs_getStatus") return rpc_answer(id, json::object{{"networkIdentity", json::object{{"chainId", 16602}, {"flowAddress", flow}}}});
+        if (m == "zgs_getShardConfig") return rpc_answer(id, json::object{{"shardId", 0}, {"numShard", 1}});
+        if (m == "zgs_getFileInfoByTxSeq")  // the node names another size: noted, the chain wins
+            return rpc_answer(id, json::object{{"tx", json::object{{"streamIds", json::array()}, {"data", "0x"}, {"dataMerkleRoot", zerog::to_hex(root)},
+                                                                   {"startEntryIndex", 2048}, {"size", 999}, {"seq", 4}}},
+                                               {"finalized", true}, {"isCached", false}, {"uploadedSegNum", 1}, {"pruned", false}});
+        if (m == "eth_chainId") return rpc_answer(id, "0x40da");
+        if (m == "eth_blockNumber") return rpc_answer(id, "0x2710");  // 10,000
+        if (m == "eth_getLogs") {
+            const auto& f = params.at(0).as_object();
+            const auto from = *zerog::uint256::from_quantity_hex(std::string(f.at("fromBlock").as_string()));
+            const auto to = *zerog::uint256::from_quantity_hex(std::string(f.at("toBlock").as_string()));
+            ranges.emplace_back(from.low64(), to.low64());
+            if (to.low64() - from.low64() + 1 > 1000)
+                return zerog::testing::scripted_reply::json(json::serialize(json::object{
+                    {"jsonrpc", "2.0"}, {"id", id}, {"error", json::object{{"code", -32005}, {"message", "query returned more than 10000 results"}}}}));
+            json::array logs;
+            if (from.low64() <= 700 && 700 <= to.low64()) logs.push_back(log_at(700, zerog::to_hex(*data)));
+            if (from.low64() <= 9000 && 9000 <= to.low64()) logs.push_back(log_at(9000, "0x00"));
+            return rpc_answer(id, logs);
+        }
+        if (m == "eth_call") {
+            const std::string to(params.at(0).as_object().at("to").as_string());
+            if (to == flow) return rpc_answer(id, json::value("0x000000000000000000000000" + market.substr(2)));
+            return rpc_answer(id, json::value(zerog::to_hex(zerog::bytes(31, 0)) + "0a"));  // pricePerSector = 10
+        }
+        if (m == "eth_getBlockByNumber")
+            return rpc_answer(id, json::object{{"number", params.at(0)}, {"hash", "0x" + std::string(64, '1')}, {"parentHash", "0x" + std::string(64, '2')},
+                                               {"timestamp", "0x6000"}, {"gasLimit", "0x1"}, {"gasUsed", "0x0"}});
+        return zerog::testing::scripted_reply::failure(zerog::error(zerog::errc::not_found, "unexpected " + m));
+    });
+    cl::rebuild_options ro;
+    ro.account = account;
+    auto r = c.rebuild_records(ro);
+    INFO((r ? std::string() : r.error().message()));
+    REQUIRE(r);
+    CHECK(r->to_block == 10000);
+    REQUIRE(r->records.size() == 1);
+    const auto& rec = r->records.front();
+    CHECK(rec.root == root);
+    CHECK(rec.tx_seq == 4u);
+    CHECK(rec.size == 300u);
+    CHECK(rec.fee == zerog::uint256(20));  // 2 sectors × 10
+    CHECK(rec.status == zerog::policy::submission_record::state::mined);  // the node's answer disagrees: not trusted
+    CHECK(rec.created_unix_ms == 0x6000 * 1000LL);
+    CHECK(r->added == 1);
+    // Ranges: 5000 refused, halved down to ≤ 1000 blocks, then contiguous up to 10,000, nothing skipped.
+    REQUIRE(ranges.size() > 2);
+    CHECK(ranges.front() == std::pair<std::uint64_t, std::uint64_t>{0, 4999});
+    std::uint64_t next = 0;
+    for (const auto& [f, t] : ranges)
+        if (t - f + 1 <= 1000) {
+            CHECK(f == next);
+            next = t + 1;
+        }
+    CHECK(next == 10001);
+    std::string notes;
+    for (const auto& n : r->notes) notes += n + "\n";
+    INFO(notes);
+    CHECK(notes.find("names root") != std::string::npos);  // the node disagreed on the size
+    CHECK(notes.find("Submit event") != std::string::npos);  // the damaged event, named, skipped
+    // Idempotent: the record exists now.
+    ranges.clear();
+    auto again = c.rebuild_records(ro);
+    REQUIRE(again);
+    CHECK(again->added == 0);
+    CHECK(again->unchanged == 1);
+}
+
 TEST_CASE("storage client: invalid input is rejected before any network call", "[client][storage]") {
     tmp_dir d;
     cl::storage_client_options o;

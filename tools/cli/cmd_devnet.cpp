@@ -120,6 +120,17 @@ int fault(const std::vector<std::string>& raw) {
     return 0;
 }
 
+int wipe(const std::vector<std::string>& raw) {
+    args a(raw, {});
+    int code = 0;
+    if (!check(a, "devnet wipe", {"dir", "node"}, code)) return code;
+    auto idx = uint_opt(a, "node", 0);
+    if (!a.has("node") || !idx) return zerog::cli::usage_error("devnet wipe", "--node I is required");
+    if (auto r = dv::devnet_wipe_node(devnet_dir(a), *idx, dv::self_exe()); !r) return zerog::cli::report("devnet wipe", r.error());
+    std::printf("node-%u: data deleted, restarted; it re-syncs the log and holds no segment\n", *idx);
+    return 0;
+}
+
 // ---- serve: one devnet service in the foreground until SIGTERM/SIGINT ------------------------
 
 json::object read_config(const fs::path& p) {
@@ -216,4 +227,5 @@ ZEROG_COMMAND(reg_devnet_fault, "devnet fault",
               "devnet fault [--dir D] (--node I --mode none|down|error|flaky|busy|slow|corrupt|stale | --provider I --mode "
               "none|down|error|slow|bad-signature) [--count N] [--ms N]",
               fault);
+ZEROG_COMMAND(reg_devnet_wipe, "devnet wipe", "devnet wipe --node I [--dir D]   (the node loses its data and restarts: for audit/repair)", wipe);
 ZEROG_COMMAND(reg_devnet_serve, "devnet serve", "devnet serve --dir D --role node|indexer|provider --index I   (internal)", serve);

@@ -162,9 +162,9 @@ int files_prune(const std::vector<std::string>& raw) {
 
 /// `db backup PATH`: SQLite's online backup (consistent while others write); PostgreSQL: pg_dump.
 int db_backup(const std::vector<std::string>& raw) {
-    const cli::args a(raw, {"force"});
+    const cli::args a(raw, {"force", "json"});
     if (!a.errors().empty()) return cli::usage_error("db backup", a.errors().front());
-    if (auto u = a.unknown({"profile", "force"}); !u.empty()) return cli::usage_error("db backup", "unknown option " + u.front());
+    if (auto u = a.unknown({"profile", "force", "json"}); !u.empty()) return cli::usage_error("db backup", "unknown option " + u.front());
     if (a.positional().size() != 1) return cli::usage_error("db backup", "expected exactly one PATH");
     const std::string dest = a.positional().front();
     std::error_code ec;
@@ -174,7 +174,8 @@ int db_backup(const std::vector<std::string>& raw) {
     auto db = open_files_database(a);
     if (!db) return cli::report("db backup", db.error());
     if (auto r = db->backup_to(dest); !r) return cli::report("db backup", r.error());
-    std::printf("backed up %s to %s\n", db->where().c_str(), dest.c_str());
+    if (a.has("json")) std::printf("%s\n", boost::json::serialize(boost::json::object{{"from", db->where()}, {"backup", dest}}).c_str());
+    else std::printf("backed up %s to %s\n", db->where().c_str(), dest.c_str());
     return 0;
 }
 
@@ -219,9 +220,9 @@ int db_export(const std::vector<std::string>& raw) {
 /// merge, usage takes the larger count). A bad line stops the import with its line number; what
 /// was imported before it stays (each line is one transaction).
 int db_import(const std::vector<std::string>& raw) {
-    const cli::args a(raw, {});
+    const cli::args a(raw, {"json"});
     if (!a.errors().empty()) return cli::usage_error("db import", a.errors().front());
-    if (auto u = a.unknown({"profile"}); !u.empty()) return cli::usage_error("db import", "unknown option " + u.front());
+    if (auto u = a.unknown({"profile", "json"}); !u.empty()) return cli::usage_error("db import", "unknown option " + u.front());
     if (a.positional().size() != 1) return cli::usage_error("db import", "expected exactly one FILE (from zerog db export)");
     std::ifstream in(a.positional().front(), std::ios::binary);
     if (!in) return cli::report("db import", zerog::error(errc::not_found, "cannot open " + a.positional().front()));
@@ -262,16 +263,21 @@ int db_import(const std::vector<std::string>& raw) {
             return fail_at(zerog::error(errc::parse_error, "unknown kind \"" + k + "\" (submission, transaction or usage)"));
         }
     }
-    std::printf("imported %zu submission(s) (%zu new or further along), %zu transaction(s), %zu usage counter(s) into %s\n", subs, changed, txs,
-                usage, db->where().c_str());
+    if (a.has("json"))
+        std::printf("%s\n", boost::json::serialize(boost::json::object{{"submissions", subs}, {"changed", changed}, {"transactions", txs},
+                                                                       {"usage", usage}, {"into", db->where()}})
+                                .c_str());
+    else
+        std::printf("imported %zu submission(s) (%zu new or further along), %zu transaction(s), %zu usage counter(s) into %s\n", subs, changed,
+                    txs, usage, db->where().c_str());
     return 0;
 }
 
 }  // namespace
 
 ZEROG_COMMAND(reg_files_prune, "files prune", "files prune [--dry-run] [--profile P] [--json]   (records past their retention; the files stay on 0G Storage)", files_prune);
-ZEROG_COMMAND(reg_db_backup, "db backup", "db backup PATH [--force] [--profile P]   (SQLite online backup; PostgreSQL: pg_dump)", db_backup);
+ZEROG_COMMAND(reg_db_backup, "db backup", "db backup PATH [--force] [--profile P] [--json]   (SQLite online backup; PostgreSQL: pg_dump)", db_backup);
 ZEROG_COMMAND(reg_db_export, "db export", "db export [--out FILE] [--profile P]   (JSON lines: submissions, transactions, usage)", db_export);
-ZEROG_COMMAND(reg_db_import, "db import", "db import FILE [--profile P]   (idempotent)", db_import);
+ZEROG_COMMAND(reg_db_import, "db import", "db import FILE [--profile P] [--json]   (idempotent)", db_import);
 ZEROG_COMMAND(reg_files_list, "files list", "files list [--state S] [--since 24h|2026-12-01] [--limit N] [--profile P] [--json]", files_list);
 ZEROG_COMMAND(reg_files_show, "files show", "files show ROOT [--profile P] [--json]", files_show);

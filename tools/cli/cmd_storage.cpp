@@ -216,7 +216,8 @@ int verify_cmd(const std::vector<std::string>& raw) {
 }  // namespace
 
 /// `audit [--sample N] [--json]`: for every record of this network that was paid for, is the file
-/// finalized on the nodes and do N sampled segment proofs verify? Exit 1 when any is not.
+/// finalized on the nodes (as many copies as the record asked for) and do N sampled segment
+/// proofs verify? Verdicts: ok, degraded (fewer copies), unavailable, corrupt. Exit 1 unless all ok.
 int audit_cmd(const std::vector<std::string>& raw) {
     const cli::args a(raw, {"json"});
     if (!a.errors().empty()) return cli::usage_error("audit", a.errors().front());
@@ -254,8 +255,16 @@ int audit_cmd(const std::vector<std::string>& raw) {
         std::string verdict = "ok", detail;
         if (!v) {
             const auto& e = v.error();
-            verdict = e.is(errc::verification_failed) || e.is(errc::proof_invalid) || e.is(errc::root_mismatch) ? "corrupt" : "unavailable";
+            // Bad bytes served: corrupt. Not finalized anywhere (a node lost it) or not found: unavailable.
+            const bool lost = e.message().find("is not finalized on nodes") != std::string::npos;
+            verdict = !lost && (e.is(errc::verification_failed) || e.is(errc::proof_invalid) || e.is(errc::root_mismatch)) ? "corrupt" : "unavailable";
             detail = e.message();
+            ++bad;
+        } else if (r.replicas > 0 && v->copies < r.replicas) {
+            // Still readable, but fewer copies than were asked for: a node lost it (repair).
+            verdict = "degraded";
+            detail = std::to_string(v->copies) + " finalized cop" + (v->copies == 1 ? "y" : "ies") + " of " + std::to_string(r.replicas) +
+                     " asked for; `zerog repair " + to_hex(r.root) + " --from FILE` re-sends the segments without paying";
             ++bad;
         } else {
             detail = "finalized on " + std::to_string(v->finalized_on.size()) + " node(s), " + std::to_string(v->segments_checked) +
@@ -273,7 +282,7 @@ int audit_cmd(const std::vector<std::string>& raw) {
         }
     }
     if (js) std::printf("%s\n", boost::json::serialize(boost::json::object{{"checked", checked}, {"bad", bad}, {"files", std::move(report)}}).c_str());
-    else std::printf("%zu file(s) checked, %zu unavailable or corrupt (%s)\n", checked, bad, db->where().c_str());
+    else std::printf("%zu file(s) checked, %zu not ok (degraded, unavailable or corrupt) (%s)\n", checked, bad, db->where().c_str());
     return bad == 0 ? 0 : 1;
 }
 

@@ -30,4 +30,17 @@ inline result<session<zerog::storage_reader>> open_storage_reader(const std::opt
     return s;
 }
 
+/// A client that records in the database but holds no key (repair, rebuild): it cannot pay.
+inline result<session<zerog::storage_maintainer>> open_storage_maintainer(const std::optional<std::string>& profile,
+                                                                         const config::environment& env) {
+    ZEROG_TRY(config::configuration cfg, load_config(profile, env));
+    ZEROG_TRY(store::database db, open_database(cfg, env));
+    session<zerog::storage_maintainer> s;
+    s.client = std::make_unique<zerog::storage_maintainer>(client::storage_client_options::from_config(cfg), [&] {
+        return zerog::make_storage_maintainer_policies(std::move(db), production_settings());
+    });
+    s.cfg = std::move(cfg);
+    return s;
+}
+
 }  // namespace zerog::cli

@@ -8,6 +8,9 @@
 //                             part file → final root check → atomic rename; a transient failure
 //                             keeps a resumable part file (rule in storage_download.hpp)
 //   verify_async(root)        finality on the nodes + sampled segments verified against the root
+//   repair_async(root, path)  segments of a paid file re-sent to the nodes that lost them (never pays)
+//   rebuild_records_async()   submission records rebuilt from the Flow's Submit events of an
+//                             account, checked on the nodes (storage_recovery.hpp)
 //   estimate_async(path)      root + fee sectors computed locally, the Flow market's
 //                             pricePerSector read from the chain: the fee an upload would pay now
 //                             (nothing is signed or sent; chain reads only)
@@ -179,6 +182,10 @@ public:
     asio::awaitable<result<download_result>> download_async(hash256 root, std::string out, download_options opt = {});
     asio::awaitable<result<verify_result>> verify_async(hash256 root);
     asio::awaitable<result<storage_estimate>> estimate_async(std::string path);
+    /// Re-send the segments of a paid file to the nodes that lost them; never pays (storage_recovery.hpp).
+    asio::awaitable<result<repair_result>> repair_async(hash256 root, std::string path, repair_options opt = {});
+    /// Rebuild the submission records of an account from the Flow's Submit events (storage_recovery.hpp).
+    asio::awaitable<result<rebuild_result>> rebuild_records_async(rebuild_options opt = {});
 
     result<upload_result> upload(std::string path, upload_options opt = {}) { return runner_.run(upload_async(std::move(path), std::move(opt))); }
     result<download_result> download(hash256 root, std::string out, download_options opt = {}) {
@@ -186,6 +193,10 @@ public:
     }
     result<verify_result> verify(hash256 root) { return runner_.run(verify_async(root)); }
     result<storage_estimate> estimate(std::string path) { return runner_.run(estimate_async(std::move(path))); }
+    result<repair_result> repair(hash256 root, std::string path, repair_options opt = {}) {
+        return runner_.run(repair_async(root, std::move(path), opt));
+    }
+    result<rebuild_result> rebuild_records(rebuild_options opt = {}) { return runner_.run(rebuild_records_async(std::move(opt))); }
 
     Policies& policies() noexcept { return p_; }
     const storage_client_options& options() const noexcept { return o_; }
@@ -339,6 +350,8 @@ private:
     asio::awaitable<result<void>> upload_segments(const storage::data_source& src, const storage::file_tree& tree,
                                                   const file_info& info, upload_plan& plan);
     asio::awaitable<result<void>> wait_nodes(const hash256& root, upload_plan& plan, bool finalized, std::uint64_t tx_seq);
+    // storage_recovery.hpp
+    asio::awaitable<result<repair_result>> repair_one(const storage::data_source& src, storage::file_tree tree, upload_plan& plan);
     // storage_download.hpp
     struct located_file;
     asio::awaitable<result<located_file>> locate(const hash256& root, steady_time deadline);
@@ -365,3 +378,4 @@ private:
 
 #include <zerog/client/storage_download.hpp>
 #include <zerog/client/storage_upload.hpp>
+#include <zerog/client/storage_recovery.hpp>

@@ -9,6 +9,7 @@
 #include <zerog/core/bytes.hpp>
 #include <zerog/core/uint256.hpp>
 #include <zerog/crypto/address.hpp>
+#include <zerog/policy/persistence.hpp>
 #include <zerog/storage/layout.hpp>
 #include <zerog/storage/node_api.hpp>
 
@@ -56,6 +57,10 @@ struct storage_client_options {
     std::chrono::milliseconds intent_lease{120'000};
     /// How long submission records are kept (0: forever); `zerog files prune` removes older ones.
     std::chrono::milliseconds retention{0};
+    /// Part files of interrupted downloads (`<out>.zerog-part` + sidecar) older than this are
+    /// removed from the output directory when a download starts there (0: never). A part file in
+    /// use (flock'ed) is never touched, whatever its age.
+    std::chrono::milliseconds stale_part_age{7LL * 24 * 3600 * 1000};
 
     /// The options of a loaded configuration (profile, endpoints, limits, timeouts).
     static storage_client_options from_config(const config::configuration& c) {
@@ -133,7 +138,42 @@ struct verify_result {
     std::uint64_t tx_seq = 0;
     std::uint64_t size = 0;
     std::vector<std::string> finalized_on;
+    unsigned copies = 0;  ///< how many finalized nodes hold every segment (min over the segments)
     unsigned segments_checked = 0;
+};
+
+/// Per-call repair options. Value type.
+struct repair_options {
+    bool verify = true;  ///< download sampled segments of every repaired node and check their proofs
+};
+
+/// What `repair` did (storage_recovery.hpp). Value type.
+struct repair_result {
+    hash256 root;
+    std::uint64_t tx_seq = 0;
+    std::vector<std::string> repaired;       ///< nodes that lacked segments and are finalized now
+    std::vector<std::string> already_final;  ///< nodes that held the whole file before
+    std::vector<std::string> notes;          ///< nodes left out, and why
+    std::uint64_t segments_sent = 0;         ///< segment uploads accepted (per node)
+    bool verified = false;                   ///< sampled segments of the repaired nodes verified
+    std::vector<repair_result> fragments;    ///< one per fragment when the file was split (§9.6)
+};
+
+/// What `rebuild_records` looks for on chain. Value type.
+struct rebuild_options {
+    std::optional<crypto::address> account;  ///< the submitter; default: the client's signer
+    std::uint64_t from_block = 0;
+    std::optional<std::uint64_t> to_block;   ///< default: the latest block when the scan starts
+    std::uint64_t blocks_per_query = 5000;   ///< eth_getLogs range; halved when the node refuses it
+    std::size_t max_events = 1'000'000;      ///< a bound on what one scan may load
+};
+
+/// What `rebuild_records` found and wrote. Value type.
+struct rebuild_result {
+    std::uint64_t from_block = 0, to_block = 0;
+    std::vector<policy::submission_record> records;  ///< one per Submit event, as written
+    std::size_t added = 0, updated = 0, unchanged = 0;
+    std::vector<std::string> notes;  ///< events the nodes disagree with, fees not readable, …
 };
 
 /// Progress of a transfer, reported from the client's executor (keep the callback short).

@@ -37,6 +37,40 @@ namespace storage_detail {
 /// Failures worth resuming after: core/error_class.hpp `is_resumable` (the one table).
 inline bool transient(const zerog::error& e) { return zerog::is_resumable(e); }
 
+/// Remove the part files (and sidecars) under `dir` untouched for longer than `max_age`: what
+/// downloads interrupted long ago and never resumed left behind. A part file another download
+/// holds (flock) is skipped; only names ending in ".zerog-part", ".zerog-part.json" or
+/// ".zerog-part.json.tmp" are considered, and at most `scan_limit` directory entries are read.
+/// Returns the paths removed. Never fails: what cannot be removed is left.
+inline std::vector<std::string> sweep_stale_parts(const std::filesystem::path& dir, std::chrono::milliseconds max_age,
+                                                  std::size_t scan_limit = 100'000) {
+    namespace fs = std::filesystem;
+    std::vector<std::string> removed;
+    if (max_age.count() <= 0) return removed;
+    std::error_code ec;
+    const auto cutoff = fs::file_time_type::clock::now() - max_age;
+    auto ends = [](const std::string& s, std::string_view suf) { return s.size() >= suf.size() && s.compare(s.size() - suf.size(), suf.size(), suf) == 0; };
+    std::size_t seen = 0;
+    for (fs::directory_iterator it(dir, ec), end; !ec && it != end && seen < scan_limit; it.increment(ec), ++seen) {
+        const std::string name = it->path().filename().string();
+        std::string part;
+        if (ends(name, ".zerog-part")) part = it->path().string();
+        else if (ends(name, ".zerog-part.json")) part = it->path().string().substr(0, it->path().string().size() - 5);
+        else if (ends(name, ".zerog-part.json.tmp")) part = it->path().string().substr(0, it->path().string().size() - 9);
+        else continue;
+        std::error_code e2;
+        if (!it->is_regular_file(e2) || it->last_write_time(e2) > cutoff || e2) continue;
+        // Whoever resumes it holds the lock: a part in use is not stale, whatever its time.
+        if (const int fd = ::open(part.c_str(), O_RDWR | O_CLOEXEC); fd >= 0) {
+            const bool busy = ::flock(fd, LOCK_EX | LOCK_NB) != 0;
+            ::close(fd);
+            if (busy) continue;
+        }
+        if (fs::remove(it->path(), e2)) removed.push_back(it->path().string());
+    }
+    return removed;
+}
+
 /// The download's part file `<out>.zerog-part` and its sidecar `<out>.zerog-part.json`
 /// ({"zerogPart":1,"root","size","segments","done":[[index,"0x<segment root>"],…]}).
 /// Both are removed at scope exit unless `commit` renamed the part into place or `keep` wrote
@@ -356,6 +390,8 @@ auto storage_client<P>::download_async(hash256 root, std::string out_path, downl
     res.tx_seq = loc.info.seq;
     const fs::path dir = out.has_parent_path() ? out.parent_path() : fs::path(".");
     if (!fs::is_directory(dir, ec)) co_return zerog::error(errc::not_found, "output directory " + dir.string() + " does not exist");
+    // Part files of downloads interrupted long ago and never resumed: swept before we add ours.
+    for (const auto& gone : storage_detail::sweep_stale_parts(dir, o_.stale_part_age)) stage("download.swept", root, "stale part file " + gone);
     storage_detail::temp_output::resume_state prev;
     ZEROG_CO_TRY(auto tmp, storage_detail::temp_output::open(out, root, loc.info.size, prev));
     const std::uint64_t n = loc.layout.segments;
@@ -445,7 +481,8 @@ auto storage_client<P>::verify_async(hash256 root) -> asio::awaitable<result<ver
     std::vector<shard_config> shards;
     for (const auto& n : loc.nodes)
         if (std::find(r.finalized_on.begin(), r.finalized_on.end(), n.url) != r.finalized_on.end()) shards.push_back(n.shard);
-    if (storage_detail::coverage(shards) == 0)
+    r.copies = static_cast<unsigned>(storage_detail::coverage(shards));
+    if (r.copies == 0)
         co_return zerog::error(errc::verification_failed, "root " + to_hex(root) + " (tx_seq " + std::to_string(loc.info.seq) +
                                                               ") is not finalized on nodes covering every shard");
     std::vector<std::string> bad;

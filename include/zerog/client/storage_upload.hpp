@@ -168,7 +168,8 @@ auto storage_client<P>::read_price(const crypto::address& flow, steady_time dead
         chain::call_request c;
         c.to = to;
         c.data = std::move(data);
-        call_context ctx{"eth_call", redact_endpoint(eth.url()), o_.user, deadline};
+        const std::string ctx_endpoint = redact_endpoint(eth.url());  // call_context holds views: keep the string alive
+        call_context ctx{"eth_call", ctx_endpoint, o_.user, deadline};
         co_return co_await guarded_call(p_, ctx, [&]() { return eth.call_async(c, chain::block_tag::latest(), eth.options_until(deadline)); });
     };
     market_price out;
@@ -411,7 +412,8 @@ auto storage_client<P>::submit_once(const storage::file_tree& tree, upload_plan&
         c.to = plan.flow;
         c.data = calldata;
         c.value = fee;
-        call_context ctx{"eth_call", redact_endpoint(eth.url()), o_.user, fdl};
+        const std::string ctx_endpoint = redact_endpoint(eth.url());  // call_context holds views: keep the string alive
+        call_context ctx{"eth_call", ctx_endpoint, o_.user, fdl};
         auto probe = co_await guarded_call(p_, ctx, [&]() { return eth.call_async(c, chain::block_tag::latest(), eth.options_until(fdl)); });
         if (!probe && probe.error().is(errc::reverted) &&
             (probe.error().detail().find("without data") != std::string::npos || probe.error().detail().rfind("node says:", 0) == 0)) {
@@ -464,7 +466,8 @@ auto storage_client<P>::submit_once(const storage::file_tree& tree, upload_plan&
         if (!cur.tx_hash.empty() && !(*idem && !(*idem)->hashes.empty())) {
             // A hash recorded without its sender record (a store from before the sender kept one).
             ZEROG_CO_TRY(const hash256 h, from_hex_fixed<32>(cur.tx_hash));
-            call_context ctx{"eth_getTransactionReceipt", redact_endpoint(eth.url()), o_.user, fdl};
+            const std::string ctx_endpoint = redact_endpoint(eth.url());  // call_context holds views: keep the string alive
+            call_context ctx{"eth_getTransactionReceipt", ctx_endpoint, o_.user, fdl};
             ZEROG_CO_TRY(auto rc, co_await guarded_call(p_, ctx, [&]() { return eth.get_transaction_receipt_async(h, eth.options_until(fdl)); }));
             if (!rc || !rc->status)
                 co_return zerog::error(errc::state_conflict, "root " + to_hex(root) + " was already submitted in tx " + cur.tx_hash +
@@ -495,7 +498,8 @@ auto storage_client<P>::submit_once(const storage::file_tree& tree, upload_plan&
     req.value = fee;
     req.data = std::move(calldata);
     req.idempotency_key = key;
-    call_context ctx{"flow.submit", redact_endpoint(eth.url()), o_.user, fdl};
+    const std::string ctx_endpoint = redact_endpoint(eth.url());  // call_context holds views: keep the string alive
+    call_context ctx{"flow.submit", ctx_endpoint, o_.user, fdl};
     auto sent = co_await guarded_call(p_, ctx, [&]() { return sender_->send_async(req); });
     if (!sent) {
         // Whatever hash was signed may still be mined: remember it so no re-run pays again.

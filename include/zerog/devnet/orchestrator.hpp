@@ -379,6 +379,43 @@ inline result<json::object> devnet_up(up_options o) {
     return d;
 }
 
+/// Lose storage node `index`'s data as a failed disk would: stop the node, delete its data folder,
+/// start it again on the same port with the same configuration. It re-reads the Flow's Submit
+/// events from block 0 and reports every file again, none finalized, holding no segment: what a
+/// real node does after losing its database. What `audit` must notice and `repair` must fix.
+/// Errors: not_found (no such node in this devnet), io_error, the readiness wait's.
+inline result<void> devnet_wipe_node(const fs::path& dir, unsigned index, const fs::path& exe,
+                                     std::chrono::milliseconds ready_timeout = std::chrono::milliseconds(10000)) {
+    const std::string name = "node-" + std::to_string(index);
+    const std::string during = "wiping devnet storage " + name + " in " + dir.string();
+    json::object st = read_state(dir);
+    auto* pids = st.if_contains("pids");
+    if (!pids || !pids->is_object() || !pids->get_object().contains(name) || !pids->get_object().at(name).is_int64())
+        return zerog::error(errc::not_found, "this devnet has no " + name).during(during);
+    std::ifstream in(dir / "services" / (name + ".json"));
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    boost::system::error_code jec;
+    auto cfg = json::parse(ss.str(), jec);
+    if (jec || !cfg.is_object() || !cfg.get_object().contains("dataDir") || !cfg.get_object().contains("port"))
+        return zerog::error(errc::parse_error, "damaged " + (dir / "services" / (name + ".json")).string()).during(during);
+    const fs::path data = std::string(cfg.at("dataDir").as_string());
+    const auto port = cfg.at("port").to_number<std::uint64_t>();
+    stop_process(static_cast<int>(pids->get_object().at(name).get_int64()), process_marker(dir, name, &st));
+    std::error_code ec;
+    fs::remove_all(data, ec);
+    if (ec) return zerog::error(errc::io_error, "cannot delete " + data.string() + ": " + ec.message()).during(during);
+    std::vector<std::string> argv{exe.string(), "devnet", "serve", "--dir", dir.string(), "--role", "node", "--index", std::to_string(index)};
+    ZEROG_TRY(const int pid, spawn_detached(argv, dir / "logs" / (name + ".log")));
+    pids->get_object()[name] = pid;
+    ZEROG_CHECK(write_json_file(dir / "state.json", st));
+    net::blocking_runner runner;
+    const std::string url = "http://127.0.0.1:" + std::to_string(port);
+    if (auto r = runner.run(detail::wait_ready(url, "zgs_getStatus", std::chrono::steady_clock::now() + ready_timeout)); !r)
+        return std::move(r).error().during(during);
+    return {};
+}
+
 /// `status`: devnet.json plus whether each recorded process is alive.
 inline json::object devnet_status(const fs::path& dir) {
     json::object out;

@@ -23,6 +23,7 @@
 #include <zerog/devnet/node_store.hpp>
 #include <zerog/devnet/rpc_server.hpp>
 #include <zerog/storage/segment_proof.hpp>
+#include <zerog/storage/submit_event.hpp>
 #include <zerog/storage/upload_layout.hpp>
 
 #include <map>
@@ -34,22 +35,15 @@ namespace zerog::devnet {
 inline constexpr std::string_view submit_topic = "0x167ce04d2aa1981994d3a31695da0d785373335b1078cec239a1a3a2c7675555";
 
 /// Decode a Submit log's data into a tx record; the root is folded from the nodes (§4.2), as the
-/// real node's `nodes_to_root` does. Errors: the ABI decoder's, empty_input for no nodes.
+/// real node's `nodes_to_root` does (storage/submit_event.hpp). Errors: the decoder's.
 inline result<tx_record> decode_submit_log(byte_span data) {
-    ZEROG_TRY(auto vals, codec::abi::decode("(uint256,uint256,uint256,(uint256,bytes,(bytes32,uint256)[]))", data));
+    ZEROG_TRY(auto ev, storage::decode_submit_event(data));
     tx_record tx;
-    ZEROG_TRY(tx.seq, codec::abi::from_value<std::uint64_t>(vals[0]));
-    ZEROG_TRY(tx.start_entry, codec::abi::from_value<std::uint64_t>(vals[1]));
-    const auto& sub = *vals[3].as_list();
-    ZEROG_TRY(tx.size, codec::abi::from_value<std::uint64_t>(sub[0]));
-    std::vector<hash256> roots;
-    for (const auto& n : *sub[2].as_list()) {
-        ZEROG_TRY(auto r, codec::abi::from_value<hash256>((*n.as_list())[0]));
-        ZEROG_TRY(auto h, codec::abi::from_value<std::uint64_t>((*n.as_list())[1]));
-        tx.nodes.emplace_back(h, r);
-        roots.push_back(r);
-    }
-    ZEROG_TRY(tx.root, storage::fold_right(roots));
+    tx.seq = ev.tx_seq;
+    tx.start_entry = ev.start_entry;
+    tx.size = ev.size;
+    tx.root = ev.root;
+    for (const auto& n : ev.nodes) tx.nodes.emplace_back(n.height, n.root);
     return tx;
 }
 

@@ -293,7 +293,10 @@ private:
 
     static asio::awaitable<void> serve(state& st, session& ss, std::uint64_t id) {
         namespace http = detail::http;
+        // Reserved once: Beast reads into the free capacity (at least 512 bytes), and a buffer the
+        // parser keeps consuming never grows by itself (a 350 KB upload would take ~700 reads).
         detail::beast::flat_buffer buffer;
+        buffer.reserve(64 * 1024);
         for (;;) {
             http::request_parser<http::string_body> p;
             p.header_limit(st.opts.max_header_bytes);
