@@ -58,6 +58,7 @@ const tmp = mkdtempSync(path.join(tmpdir(), 'zerog-bench-sdk-'));
 const dir = path.join(tmp, 'devnet');
 const env = { ...process.env, ZEROG_DEVNET_DIR: dir, ZEROG_PROFILE: 'devnet' };
 for (const k of ['ZG_PRIVATE_KEY', 'ZG_KEYSTORE', 'ZEROG_CONFIG', 'ZEROG_DB']) delete env[k];
+env.ZEROG_MAX_FILE_SIZE = `${Math.max(10, ...sizes)}MiB`;  // the default limit is 10 MiB (checklist §1)
 const zerog = (args, timeout) => {
   const out = execFileSync(cli, [...args, '--json'], { env, stdio: ['ignore', 'pipe', 'pipe'], timeout });
   const lines = out.toString().trim().split('\n');
@@ -133,7 +134,7 @@ try {
     console.log(`| ${r.mib} MiB | ${r.op} | ${r.n} | ${r.sdk50.toFixed(0)} ms | ${r.sdk95.toFixed(0)} ms | ${r.z50.toFixed(0)} ms | ` +
                 `${r.z95.toFixed(0)} ms | **${(r.z50 / r.sdk50).toFixed(2)}** | ${(r.z95 / r.sdk95).toFixed(2)} | ${(r.mib / (r.z50 / 1000)).toFixed(0)} |`);
 } catch (e) {
-  console.error(`bench_sdk_side_by_side: ${e.message} ${e.stderr?.toString() ?? ''}`.slice(0, 1200));
+  console.error(`bench_sdk_side_by_side: ${e.message} ${e.stdout?.toString() ?? ''} ${e.stderr?.toString() ?? ''}`.slice(0, 1200));
   code = 1;
 } finally {
   try { execFileSync(cli, ['devnet', 'down', '--dir', dir], { stdio: ['ignore', 'pipe', 'inherit'], timeout: 30000 }); } catch { code = 1; }

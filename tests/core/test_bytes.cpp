@@ -55,3 +55,31 @@ TEST_CASE("base64 matches RFC 4648 vectors and rejects malformed input") {
         CHECK(*base64_decode(base64_encode(b)) == b);
     }
 }
+
+TEST_CASE("base64 decoding of a segment-sized answer: every corrupted symbol is found, named and placed") {
+    std::mt19937 rng(11);
+    bytes seg(262144 + 1);  // 256 KiB + 1: ends with a padded group ("xyz=")
+    for (auto& x : seg) x = static_cast<byte>(rng());
+    const std::string enc = base64_encode(seg);
+    REQUIRE(enc.size() == 349528);
+    REQUIRE(enc.back() == '=');
+    auto back = base64_decode(enc);
+    REQUIRE(back);
+    CHECK(*back == seg);
+    for (const std::size_t at : {std::size_t(0), std::size_t(1), std::size_t(4096), enc.size() / 2, enc.size() - 4, enc.size() - 3, enc.size() - 2}) {
+        for (const char bad : {'!', '=', '\n', '-', '\0', static_cast<char>(0xc3)}) {
+            std::string e = enc;
+            if (e[at] == bad) continue;
+            e[at] = bad;
+            INFO("index " << at << " char " << int(static_cast<unsigned char>(bad)));
+            auto r = base64_decode(e);
+            if (at == enc.size() - 2 && bad == '=') {  // "xy==" is well formed: only the padding bits can be wrong
+                if (r) CHECK(r->size() == seg.size() - 1);
+                continue;
+            }
+            REQUIRE_FALSE(r);
+            CHECK(r.error().is(errc::invalid_base64));
+            if (at + 1 < enc.size() - 1) CHECK(r.error().message().find("at index " + std::to_string(at)) != std::string::npos);
+        }
+    }
+}

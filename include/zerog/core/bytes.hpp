@@ -172,39 +172,56 @@ inline std::string base64_encode(byte_span in) {
     return out;
 }
 
+namespace detail {
+/// Symbol → 6-bit value; 0xff for every byte outside the standard alphabet ('=' included: padding
+/// is handled apart, at the end only).
+inline constexpr auto base64_values = [] {
+    std::array<std::uint8_t, 256> t{};
+    t.fill(0xff);
+    constexpr char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    for (std::uint8_t i = 0; i < 64; ++i) t[static_cast<unsigned char>(tbl[i])] = i;
+    return t;
+}();
+}  // namespace detail
+
 /// Strict decoding: length a multiple of 4, padding only at the end, no whitespace, and the unused
 /// bits of the last symbol zero (so every byte string has exactly one accepted encoding).
+/// Fast path: a table lookup per symbol into a buffer sized once, validity checked by OR-ing the
+/// looked-up values (a 256 KiB storage segment arrives as 350 KB of base64 in every download);
+/// the position of a bad symbol is searched for only when there is one.
 inline result<bytes> base64_decode(std::string_view s) {
-    auto val = [](char c) -> int {
-        if (c >= 'A' && c <= 'Z') return c - 'A';
-        if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-        if (c >= '0' && c <= '9') return c - '0' + 52;
-        if (c == '+') return 62;
-        if (c == '/') return 63;
-        return -1;
-    };
+    const auto& T = detail::base64_values;
     if (s.size() % 4) return fail(errc::invalid_base64, "length " + std::to_string(s.size()) + " is not a multiple of 4");
     std::size_t pad = 0;
     if (!s.empty() && s.back() == '=') pad = (s.size() >= 2 && s[s.size() - 2] == '=') ? 2 : 1;
-    bytes out;
-    out.reserve(s.size() / 4 * 3);
-    for (std::size_t i = 0; i < s.size(); i += 4) {
-        int v[4];
-        const bool last = i + 4 == s.size();
-        for (int k = 0; k < 4; ++k) {
-            const char c = s[i + k];
-            if (last && c == '=' && k >= 4 - static_cast<int>(pad)) { v[k] = 0; continue; }
-            v[k] = val(c);
-            if (v[k] < 0)
-                return fail(errc::invalid_base64, "bad character " + detail::printable_char(c) + " at index " +
-                                                      std::to_string(i + k));
+    const std::size_t groups = s.size() / 4;
+    bytes out(groups * 3 - pad);
+    const auto* in = reinterpret_cast<const unsigned char*>(s.data());
+    const std::size_t full = pad ? groups - 1 : groups;  // groups without padding
+    std::uint32_t bad = 0;
+    byte* o = out.data();
+    for (std::size_t g = 0; g < full; ++g, in += 4, o += 3) {
+        const std::uint32_t a = T[in[0]], b = T[in[1]], c = T[in[2]], d = T[in[3]];
+        bad |= a | b | c | d;
+        const std::uint32_t w = a << 18 | b << 12 | c << 6 | d;
+        o[0] = static_cast<byte>(w >> 16);
+        o[1] = static_cast<byte>(w >> 8);
+        o[2] = static_cast<byte>(w);
+    }
+    if (pad) {  // the last group: 2 or 3 symbols, then '='
+        const std::uint32_t a = T[in[0]], b = T[in[1]], c = pad == 1 ? T[in[2]] : 0;
+        bad |= a | b | c;
+        if (!(bad & 0x80)) {
+            const std::uint32_t w = a << 18 | b << 12 | c << 6;
+            if (w & (pad == 2 ? 0xffff : 0xff)) return fail(errc::invalid_base64, "non-zero bits in the padding of the last group");
+            o[0] = static_cast<byte>(w >> 16);
+            if (pad == 1) o[1] = static_cast<byte>(w >> 8);
         }
-        const std::uint32_t w = std::uint32_t(v[0]) << 18 | std::uint32_t(v[1]) << 12 | std::uint32_t(v[2]) << 6 | v[3];
-        out.push_back(static_cast<byte>(w >> 16));
-        if (!(last && pad == 2)) out.push_back(static_cast<byte>(w >> 8));
-        if (!(last && pad >= 1)) out.push_back(static_cast<byte>(w));
-        if (last && pad && (w & (pad == 2 ? 0xffff : 0xff)))
-            return fail(errc::invalid_base64, "non-zero bits in the padding of the last group");
+    }
+    if (bad & 0x80) {
+        for (std::size_t i = 0; i + pad < s.size(); ++i)
+            if (T[static_cast<unsigned char>(s[i])] == 0xff)
+                return fail(errc::invalid_base64, "bad character " + detail::printable_char(s[i]) + " at index " + std::to_string(i));
     }
     return out;
 }
