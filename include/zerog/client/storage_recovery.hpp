@@ -118,7 +118,7 @@ auto storage_client<P>::repair_one(const storage::data_source& src, storage::fil
     // The nodes' view. A node that has not synced the Submit yet (a wiped node re-reads the log
     // from the start) is asked again, for a bounded time, once the tx_seq is known.
     std::vector<std::optional<file_info>> seen(plan.all.size());
-    std::vector<bool> answered(plan.all.size(), false);
+    std::vector<bool> answered(plan.all.size(), false), noted(plan.all.size(), false);
     const auto sync_until = std::min(plan.deadline, until(std::min<std::chrono::milliseconds>(o_.finality_timeout / 2, std::chrono::seconds(30))));
     std::chrono::nanoseconds delay = std::min<std::chrono::nanoseconds>(o_.poll_interval, std::chrono::milliseconds(10));
     for (;;) {
@@ -127,7 +127,8 @@ auto storage_client<P>::repair_one(const storage::data_source& src, storage::fil
             if (seen[i]) continue;
             auto fi = co_await file_info_at(plan.all[i].url, root, false, plan.deadline);
             if (!fi) {
-                if (!answered[i]) plan.notes.push_back(fi.error().message());
+                if (!noted[i]) plan.notes.push_back(fi.error().message());  // once per node, not once per poll
+                noted[i] = true;
                 answered[i] = false;
                 continue;
             }
