@@ -7,6 +7,7 @@
 #include <zerog/net/http_transport.hpp>
 #include <zerog/net/jsonrpc.hpp>
 
+#include <boost/asio/detached.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include <catch2/catch.hpp>
@@ -201,6 +202,64 @@ TEST_CASE("http_transport moves large bodies and enforces the response size limi
         auto after = co_await lb.transport.send_async(lb.get("/after"));
         CHECK(after);  // the cut connection is not reused
         CHECK(lb.transport.connections_opened() == opened + 1);
+    }());
+}
+
+// Bodies of known length ≥ 32 KiB skip Beast's buffer and are read with SO_RCVLOWAT set
+// (http_transport::read_body_direct). The mark must be back at 1 before the connection is reused
+// (else a small answer never wakes the reader), and a body cut short must fail, not hang.
+TEST_CASE("http_transport direct body reads: keep-alive reuse after them, cut and stalled bodies fail", "[net]") {
+    loopback lb;
+    asio::ip::tcp::acceptor acc(lb.ioc, asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+    const auto port = acc.local_endpoint().port();
+    // Answers one request with a header promising 1,000,000 bytes, sends 400,000, then closes at
+    // once or after `stall`.
+    auto partial = [&acc](clk::duration stall) -> asio::awaitable<void> {
+        auto sock = co_await acc.async_accept(asio::use_awaitable);
+        std::array<char, 4096> buf{};
+        co_await sock.async_read_some(asio::buffer(buf), asio::use_awaitable);
+        const std::string head = "HTTP/1.1 200 OK\r\nContent-Length: 1000000\r\n\r\n";
+        const std::string part(400'000, 'p');
+        co_await asio::async_write(sock, std::array{asio::buffer(head), asio::buffer(part)}, asio::use_awaitable);
+        if (stall > clk::duration::zero()) co_await sleep_for(stall);
+        sock.close();
+    };
+    drive(lb.ioc, [&]() -> asio::awaitable<void> {
+        for (int i = 0; i < 3; ++i) {
+            auto big = co_await lb.transport.send_async(lb.get("/big/1000000"));
+            REQUIRE(big);
+            CHECK(big->body == std::string(1'000'000, 'b'));
+            auto small = lb.get("/small");
+            small.options.read_timeout = 2s;
+            const auto t0 = clk::now();
+            auto s = co_await lb.transport.send_async(small);
+            REQUIRE(s);
+            CHECK(s->body == "GET /small - ");
+            CHECK(clk::now() - t0 < 1s);
+        }
+        CHECK(lb.transport.connections_opened() == 1);
+
+        net::http_request cut;
+        cut.url = "http://127.0.0.1:" + std::to_string(port) + "/cut";
+        cut.options.read_timeout = 5s;
+        asio::co_spawn(lb.ioc, partial(clk::duration::zero()), asio::detached);
+        auto t0 = clk::now();
+        auto r = co_await lb.transport.send_async(cut);
+        REQUIRE_FALSE(r);
+        CHECK(r.error().is(errc::connection_closed));
+        CHECK(r.error().detail().find("read response") != std::string::npos);
+        CHECK(clk::now() - t0 < 2s);
+
+        auto stalled = cut;
+        stalled.options.read_timeout = 200ms;
+        asio::co_spawn(lb.ioc, partial(800ms), asio::detached);
+        t0 = clk::now();
+        r = co_await lb.transport.send_async(stalled);
+        const auto took = clk::now() - t0;
+        REQUIRE_FALSE(r);
+        CHECK(r.error().is(errc::timeout));
+        CHECK(took < 700ms);
+        co_await sleep_for(900ms);  // the stalled server ends before the test does
     }());
 }
 

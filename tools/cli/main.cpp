@@ -2,11 +2,20 @@
 #include "cli.hpp"
 #include "session.hpp"
 
+#include <malloc.h>
+
 #include <cstdio>
 #include <string>
 #include <vector>
 
 int main(int argc, char** argv) {
+    // Transfers allocate a few ~350 KB buffers per 256 KiB segment (the response body, the parsed
+    // JSON string, the decoded bytes). glibc serves blocks that size with mmap, or trims them back
+    // to the kernel when freed, so every segment faulted fresh zeroed pages in again: 55 % of the
+    // CPU of a 100 MiB download (docs/benchmarks.md). Keep such blocks on the heap and freed
+    // memory in the process; peak RSS stays what the transfer needs at once.
+    mallopt(M_MMAP_THRESHOLD, 32 << 20);
+    mallopt(M_TRIM_THRESHOLD, 128 << 20);
     using namespace zerog::cli;
     std::vector<std::string> a(argv + 1, argv + argc);
     // Global option, valid with every command: --log-level LEVEL (or --log-level=LEVEL). The

@@ -7,7 +7,8 @@
 //   retry        backoff_retry: 100 ms base, 10 s cap, 5 attempts, 30 s, full jitter; only what
 //                core/error_class.hpp calls retryable, never a paid step the client guards itself
 //   breaker      sliding_window_breaker per endpoint, reporting to the logger
-//   limiter      token_bucket: 200 burst / 100 per s per endpoint; no per-user limit by default
+//   limiter      token_bucket: 1000 burst / 1000 per s per endpoint (a runaway-loop guard, not a
+//                transfer cap: one segment is one request); no per-user limit by default
 //                (one process is one user; a multi-user service sets `production_settings::limits`)
 //   concurrency  concurrency_limiter: at most 16 operations in flight per user and 64 per
 //                endpoint (uploads, downloads, verifications, inference attempts)
@@ -54,7 +55,7 @@ struct production_settings {
     std::optional<policy::log_level> log_level;
     policy::backoff_config retry{};
     policy::breaker_config breaker{};
-    policy::token_bucket_config limits{.per_user = {0, 0}, .per_endpoint = {200, 100}};
+    policy::token_bucket_config limits{.per_user = {0, 0}, .per_endpoint = {1000, 1000}};
     policy::concurrency_config concurrency{.max_per_user = 16, .max_per_endpoint = 64};
 };
 

@@ -149,26 +149,52 @@ result<fixed_bytes<N>> from_hex_fixed(std::string_view s, hex_prefix p = hex_pre
 // ---------------------------------------------------------------------------------------------
 // base64 (standard alphabet, with padding): storage segment data on the wire (docs/protocol/storage.md §7).
 
-inline std::string base64_encode(byte_span in) {
+namespace detail {
+/// 12 bits → their two base64 symbols: one lookup per half of a 3-byte group.
+inline constexpr auto base64_pairs = [] {
+    std::array<char, 2 * 4096> t{};
+    constexpr char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    for (std::size_t v = 0; v < 4096; ++v) {
+        t[2 * v] = tbl[v >> 6];
+        t[2 * v + 1] = tbl[v & 63];
+    }
+    return t;
+}();
+}  // namespace detail
+
+/// Length of the base64 text for `n` bytes (with padding).
+constexpr std::size_t base64_encoded_size(std::size_t n) noexcept { return (n + 2) / 3 * 4; }
+
+/// Append the base64 text of `in` to `out`. Written through a raw pointer with two table lookups
+/// per 3 bytes: stores through `std::string::operator[]` made the compiler reload the string's
+/// data pointer after every character (a char store may alias it), which cost a devnet node
+/// 20 % of its CPU serving 350 KB segment answers.
+inline void base64_append(std::string& out, byte_span in) {
     static constexpr char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    const auto& P = detail::base64_pairs;
+    const std::size_t at = out.size();
+    out.resize(at + base64_encoded_size(in.size()));
+    char* o = out.data() + at;
+    const byte* p = in.data();
+    const byte* const end3 = p + in.size() / 3 * 3;
+    for (; p != end3; p += 3, o += 4) {
+        const std::uint32_t v = std::uint32_t(p[0]) << 16 | std::uint32_t(p[1]) << 8 | p[2];
+        std::memcpy(o, &P[2 * (v >> 12)], 2);
+        std::memcpy(o + 2, &P[2 * (v & 0xfff)], 2);
+    }
+    if (const std::size_t rest = in.size() % 3) {
+        std::uint32_t v = std::uint32_t(p[0]) << 16;
+        if (rest == 2) v |= std::uint32_t(p[1]) << 8;
+        o[0] = tbl[v >> 18];
+        o[1] = tbl[(v >> 12) & 63];
+        o[2] = rest == 2 ? tbl[(v >> 6) & 63] : '=';
+        o[3] = '=';
+    }
+}
+
+inline std::string base64_encode(byte_span in) {
     std::string out;
-    out.resize((in.size() + 2) / 3 * 4);
-    std::size_t o = 0, i = 0;
-    for (; i + 3 <= in.size(); i += 3) {
-        const std::uint32_t v = std::uint32_t(in[i]) << 16 | std::uint32_t(in[i + 1]) << 8 | in[i + 2];
-        out[o++] = tbl[v >> 18];
-        out[o++] = tbl[(v >> 12) & 63];
-        out[o++] = tbl[(v >> 6) & 63];
-        out[o++] = tbl[v & 63];
-    }
-    if (const std::size_t rest = in.size() - i) {
-        std::uint32_t v = std::uint32_t(in[i]) << 16;
-        if (rest == 2) v |= std::uint32_t(in[i + 1]) << 8;
-        out[o++] = tbl[v >> 18];
-        out[o++] = tbl[(v >> 12) & 63];
-        out[o++] = rest == 2 ? tbl[(v >> 6) & 63] : '=';
-        out[o++] = '=';
-    }
+    base64_append(out, in);
     return out;
 }
 

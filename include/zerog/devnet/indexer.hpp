@@ -163,7 +163,7 @@ private:
             rpc_answer a = bad_params("expected [root]");
             if (p && p->is_array() && !p->get_array().empty() && p->get_array()[0].is_string())
                 a = co_await file_locations(std::string(p->get_array()[0].get_string()));
-            co_return json::serialize(rpc_detail::response(id, a));
+            co_return rpc_detail::response(id, a);
         }
         co_return dispatch(body, [this](std::string_view m) -> const rpc_method* {
             auto it = methods_.find(std::string(m));

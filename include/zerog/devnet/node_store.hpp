@@ -181,9 +181,7 @@ public:
     /// The stored bytes of data segment `index`, if this node has it.
     std::optional<bytes> segment(const file_entry& f, std::uint64_t index) const {
         if (index >= f.have.size() || !f.have[index]) return std::nullopt;
-        auto s = read_file(dir_ / "segments" / std::to_string(f.tx.seq) / (std::to_string(index) + ".bin"));
-        if (!s) return std::nullopt;
-        return bytes(s->begin(), s->end());
+        return read_bytes(dir_ / "segments" / std::to_string(f.tx.seq) / (std::to_string(index) + ".bin"));
     }
     /// The FileProof JSON stored with segment `index`.
     std::optional<std::string> segment_proof(const file_entry& f, std::uint64_t index) const {
@@ -220,6 +218,18 @@ private:
         std::ofstream out(p, std::ios::binary | std::ios::trunc);
         out.write(data.data(), static_cast<std::streamsize>(data.size()));
         return static_cast<bool>(out);
+    }
+    /// A whole file in one buffer sized from its length (no stream copies: segments are read on
+    /// every download request).
+    static std::optional<bytes> read_bytes(const std::filesystem::path& p) {
+        std::ifstream in(p, std::ios::binary | std::ios::ate);
+        if (!in) return std::nullopt;
+        const auto n = static_cast<std::streamsize>(in.tellg());
+        if (n < 0) return std::nullopt;
+        bytes out(static_cast<std::size_t>(n));
+        in.seekg(0);
+        if (n && !in.read(reinterpret_cast<char*>(out.data()), n)) return std::nullopt;
+        return out;
     }
     static std::optional<std::string> read_file(const std::filesystem::path& p) {
         std::ifstream in(p, std::ios::binary);

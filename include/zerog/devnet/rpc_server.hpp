@@ -41,8 +41,16 @@ inline rpc_failure call_failed(std::string text) { return rpc_failure{-32000, st
 /// Wrong arity / types of the positional params (jsonrpsee's own parse failure).
 inline rpc_failure bad_params(std::string detail) { return rpc_failure{-32602, "Invalid params", std::move(detail)}; }
 
-/// What a method returns: a result value or an error object.
-using rpc_answer = std::variant<json::value, rpc_failure>;
+/// A result the method has already written as JSON text. For large answers: a segment's ~350 KB of
+/// base64 built as a json::value was copied into the response object and then escape-checked
+/// character by character by the serializer (half of a devnet node's CPU while serving
+/// downloads). The method guarantees the text is one valid JSON value.
+struct rpc_raw_result {
+    std::string json;
+};
+
+/// What a method returns: a result value, a pre-serialized result, or an error object.
+using rpc_answer = std::variant<json::value, rpc_failure, rpc_raw_result>;
 
 /// A method implementation: positional params in, answer out.
 using rpc_method = std::function<rpc_answer(const json::array& params)>;
@@ -55,18 +63,29 @@ inline json::object error_object(const rpc_failure& f) {
     if (f.data) e["data"] = *f.data;
     return e;
 }
-inline json::object response(const json::value& id, const rpc_answer& a) {
-    json::object o;
-    o["jsonrpc"] = "2.0";
-    if (const auto* v = std::get_if<json::value>(&a)) o["result"] = *v;
-    else o["error"] = error_object(std::get<rpc_failure>(a));
-    o["id"] = id;
-    return o;
+/// One response object as text: {"jsonrpc":"2.0","result"|"error":…,"id":…}.
+inline std::string response(const json::value& id, const rpc_answer& a) {
+    std::string out = R"({"jsonrpc":"2.0",)";
+    if (const auto* v = std::get_if<json::value>(&a)) {
+        out += R"("result":)";
+        out += json::serialize(*v);
+    } else if (const auto* r = std::get_if<rpc_raw_result>(&a)) {
+        out += R"("result":)";
+        out += r->json;
+    } else {
+        out += R"("error":)";
+        out += json::serialize(error_object(std::get<rpc_failure>(a)));
+    }
+    out += R"(,"id":)";
+    out += json::serialize(id);
+    out += '}';
+    return out;
 }
 }  // namespace rpc_detail
 
-/// Answer one request object (not a batch) with `lookup(method)` (nullptr: unknown method).
-inline json::object answer_one(const json::value& req, const std::function<const rpc_method*(std::string_view)>& lookup) {
+/// Answer one request object (not a batch) with `lookup(method)` (nullptr: unknown method); the
+/// response object's text.
+inline std::string answer_one(const json::value& req, const std::function<const rpc_method*(std::string_view)>& lookup) {
     const json::object* o = req.if_object();
     const json::value null_id;
     if (!o) return rpc_detail::response(null_id, rpc_failure{-32600, "Invalid request", std::nullopt});
@@ -92,14 +111,18 @@ inline json::object answer_one(const json::value& req, const std::function<const
 inline std::string dispatch(std::string_view body, const std::function<const rpc_method*(std::string_view)>& lookup) {
     boost::system::error_code ec;
     json::value v = json::parse(body, ec);
-    if (ec) return json::serialize(rpc_detail::response(json::value(), rpc_failure{-32700, "Parse error", std::nullopt}));
+    if (ec) return rpc_detail::response(json::value(), rpc_failure{-32700, "Parse error", std::nullopt});
     if (v.is_array()) {
-        json::array out;
-        for (const auto& r : v.get_array()) out.push_back(answer_one(r, lookup));
-        if (out.empty()) return json::serialize(rpc_detail::response(json::value(), rpc_failure{-32600, "Invalid request", std::nullopt}));
-        return json::serialize(out);
+        if (v.get_array().empty()) return rpc_detail::response(json::value(), rpc_failure{-32600, "Invalid request", std::nullopt});
+        std::string out = "[";
+        for (const auto& r : v.get_array()) {
+            if (out.size() > 1) out += ',';
+            out += answer_one(r, lookup);
+        }
+        out += ']';
+        return out;
     }
-    return json::serialize(answer_one(v, lookup));
+    return answer_one(v, lookup);
 }
 
 // ---- positional parameter readers (errors in jsonrpsee's style) ------------------------------

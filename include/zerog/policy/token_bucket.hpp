@@ -18,8 +18,11 @@
 // `retry_after` is then `token_bucket::never` (10 years), so a client fails with rate_limited
 // instead of waiting.
 //
-// Defaults: per user burst 20, 10 tokens/s; per endpoint burst 200, 100 tokens/s. Idle keys (full
-// buckets, which are the same as absent ones) are pruned when more than `max_keys` are tracked.
+// Defaults: per user burst 20, 10 tokens/s; per endpoint burst 1000, 1000 tokens/s. The endpoint
+// limit stops a runaway loop, it must not cap a transfer: every 256 KiB segment is one request, and
+// the earlier 100 tokens/s held every download to 25 MiB/s per node (found by the transfer-speed
+// issue: a 100 MiB download spent 2 of its 2.2 s waiting for tokens). Idle keys (full buckets,
+// which are the same as absent ones) are pruned when more than `max_keys` are tracked.
 //
 // Thread safety: all members may be called concurrently (one mutex; check-and-debit is atomic,
 // which is what keeps many threads sharing one user id under the limit). Movable for setup only.
@@ -47,7 +50,7 @@ struct bucket_limit {
 
 struct token_bucket_config {
     bucket_limit per_user{20, 10};
-    bucket_limit per_endpoint{200, 100};
+    bucket_limit per_endpoint{1000, 1000};
     std::size_t max_keys = 100'000;  ///< prune idle keys above this many per side
 };
 
