@@ -8,44 +8,16 @@
 //   node sdk_interop_client.mjs ZEROG_CLI
 // Starts `zerog devnet up` in a temp dir, always runs `zerog devnet down`, removes the temp dir.
 // Last line: "N passed, N failed"; exit 1 on any failure.
-import { createRequire } from 'module';
+import { sdk, ethers, check, finish, withTimeout, quiet, content, errText } from '../support/interop.mjs';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-const require = createRequire((process.env.ZEROG_FIXTURES_DIR || path.resolve('tools/fixtures')) + '/package.json');
-const sdk = require('@0gfoundation/0g-ts-sdk');
-const { ethers } = require('ethers');
-
 const [cli] = process.argv.slice(2);
 if (!cli) {
   console.error('usage: node sdk_interop_client.mjs ZEROG_CLI');
   process.exit(2);
-}
-let passed = 0, failed = 0;
-function check(name, ok, detail = '') {
-  if (ok) { passed++; console.log(`ok   ${name}`); }
-  else { failed++; console.log(`FAIL ${name} ${detail}`); }
-}
-function withTimeout(p, ms, what) {
-  let t;
-  return Promise.race([p, new Promise((_, rej) => { t = setTimeout(() => rej(new Error(`${what}: timeout after ${ms} ms`)), ms); })])
-    .finally(() => clearTimeout(t));
-}
-// The SDK logs every step; keep our own lines readable by silencing it.
-const quiet = async (fn) => {
-  const saved = [console.log, console.error, console.warn, console.info];
-  const log = [];
-  console.log = console.error = console.warn = console.info = (...a) => log.push(a.map(String).join(' '));
-  try { return await fn(); }
-  catch (e) { e.sdkLog = log.slice(-20).join('\n'); throw e; }
-  finally { [console.log, console.error, console.warn, console.info] = saved; }
-};
-function content(size, salt) {
-  const b = Buffer.alloc(size);
-  for (let i = 0; i < size; i++) b[i] = (i * 31 + 7 + salt * 131 + (i >> 8)) % 256;
-  return b;
 }
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'zerog-sc-interop-'));
@@ -57,9 +29,6 @@ function zerog(args, timeout = 120000) {
   const out = execFileSync(cli, [...args, '--profile', 'devnet', '--json'], { env, stdio: ['ignore', 'pipe', 'pipe'], timeout });
   const lines = out.toString().trim().split('\n');
   return JSON.parse(lines[lines.length - 1]);
-}
-function errText(e) {
-  return `${e.message} ${e.stdout?.toString() ?? ''} ${e.stderr?.toString() ?? ''}`.slice(0, 600);
 }
 
 let upOk = false;
@@ -127,5 +96,4 @@ try {
   }
   rmSync(tmp, { recursive: true, force: true });
 }
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+finish();

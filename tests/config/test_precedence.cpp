@@ -77,6 +77,10 @@ std::vector<field_row> rows() {
          "http://10.0.0.2:5678,http://10.0.0.3:5678", "http://10.0.0.2:5678,http://10.0.0.3:5678",
          list(&partial_config::node_urls, V{"http://10.0.0.4:5678"}), "http://10.0.0.4:5678",
          getter<V>([](const configuration& c) -> auto& { return c.node_urls; }), "", T},
+        {"kv", R"("kv": ["http://10.0.0.1:6789"])", "http://10.0.0.1:6789", "ZEROG_KV_URLS",
+         "http://10.0.0.2:6789,http://10.0.0.3:6789", "http://10.0.0.2:6789,http://10.0.0.3:6789",
+         list(&partial_config::kv_urls, V{"http://10.0.0.4:6789"}), "http://10.0.0.4:6789",
+         getter<V>([](const configuration& c) -> auto& { return c.kv_urls; }), "", D},  // no bundled KV node
         {"providers", std::string(R"("providers": [{"address": ")") + A1 + R"(", "url": "https://p.example"}])",
          std::string(A1) + "@https://p.example", "ZEROG_PROVIDERS", std::string(A2) + "," + A3 + "@https://q.example",
          std::string(A2) + "," + A3 + "@https://q.example",

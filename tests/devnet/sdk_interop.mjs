@@ -4,40 +4,17 @@
 //   node sdk_interop.mjs ZEROG_CLI
 // Starts `zerog devnet up` in a temp dir and always runs `zerog devnet down` (also on failure).
 // Last line: "N passed, N failed"; exit 1 on any failure.
-import { createRequire } from 'module';
+import { sdk, ethers, check, finish, withTimeout, quiet } from '../support/interop.mjs';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-
-const require = createRequire((process.env.ZEROG_FIXTURES_DIR || path.resolve('tools/fixtures')) + '/package.json');
-const sdk = require('@0gfoundation/0g-ts-sdk');
-const { ethers } = require('ethers');
 
 const [cli] = process.argv.slice(2);
 if (!cli) {
   console.error('usage: node sdk_interop.mjs ZEROG_CLI');
   process.exit(2);
 }
-let passed = 0, failed = 0;
-function check(name, ok, detail = '') {
-  if (ok) { passed++; console.log(`ok   ${name}`); }
-  else { failed++; console.log(`FAIL ${name} ${detail}`); }
-}
-function withTimeout(p, ms, what) {
-  let t;
-  return Promise.race([p, new Promise((_, rej) => { t = setTimeout(() => rej(new Error(`${what}: timeout after ${ms} ms`)), ms); })])
-    .finally(() => clearTimeout(t));
-}
-// The SDK logs every step; keep our own lines readable by silencing it.
-const quiet = async (fn) => {
-  const saved = [console.log, console.error, console.warn, console.info];
-  const log = [];
-  console.log = console.error = console.warn = console.info = (...a) => log.push(a.map(String).join(' '));
-  try { return await fn(); }
-  catch (e) { e.sdkLog = log.slice(-20).join('\n'); throw e; }
-  finally { [console.log, console.error, console.warn, console.info] = saved; }
-};
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'zerog-interop-'));
 const dir = path.join(tmp, 'devnet');
@@ -92,5 +69,4 @@ try {
   }
   rmSync(tmp, { recursive: true, force: true });
 }
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+finish();

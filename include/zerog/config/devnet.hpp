@@ -2,12 +2,13 @@
 // up`) writes into its state directory: $ZEROG_DEVNET_DIR, or `.zerog/devnet` under the current
 // directory.
 //
-// Shape (all fields required; unknown fields are ignored because the devnet tool may add more):
+// Shape (all fields required but kv; unknown fields are ignored because the devnet tool may add more):
 //   {
 //     "chainId":   16602,
 //     "rpc":       "http://127.0.0.1:18545"            (string or array of strings),
 //     "indexer":   ["http://127.0.0.1:12345"],
 //     "nodes":     ["http://127.0.0.1:5678", ...],
+//     "kv":        "http://127.0.0.1:6789"       (optional: `devnet up --kv`)
 //     "flow":      "0x…", "market": "0x…", "ledger": "0x…", "inference": "0x…",
 //     "providers": [{"address": "0x…", "url": "http://127.0.0.1:…", "model": "…"}],
 //     "faucetKey": "0x…"                               (a public anvil development key)
@@ -85,6 +86,11 @@ inline devnet_layer parse_devnet_json(std::string_view text, const std::string& 
     get("ledger", p.ledger, json_string);
     get("inference", p.inference, json_string);
     get("providers", p.providers, [&](const auto& x) { return json_providers(x, out, bad); });
+    // kv is optional: present when the devnet runs a KV node (`devnet up --kv`).
+    if (auto it = o.find("kv"); it != o.end()) {
+        take(it->value(), "kv", bad, p.kv_urls, out, json_string_list);
+        if (p.kv_urls) p.kv_urls->source = good;
+    }
     // fineTuning is optional: the devnet has no fine-tuning contract; an empty value means "not deployed".
     if (auto it = o.find("fineTuning"); it != o.end()) {
         take(it->value(), "fineTuning", bad, p.fine_tuning, out, json_string);

@@ -151,6 +151,7 @@ struct configuration {
     setting<std::vector<std::string>> rpc_urls;
     setting<std::vector<std::string>> indexer_urls;
     setting<std::vector<std::string>> node_urls;   ///< storage nodes used directly (devnet, or no indexer)
+    setting<std::vector<std::string>> kv_urls;     ///< 0G KV nodes (reads of KV streams and namespaces); none by default
     setting<std::vector<provider_entry>> providers;
     contracts_config contracts;
     setting<std::string> genesis_hash;  ///< optional expected block-0 hash, checked by startup_check

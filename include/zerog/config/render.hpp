@@ -49,6 +49,7 @@ inline std::vector<row> rows_of(const configuration& c) {
     add("rpc", url_array(c.rpc_urls.value), c.rpc_urls.source);
     add("indexer", url_array(c.indexer_urls.value), c.indexer_urls.source);
     add("nodes", url_array(c.node_urls.value), c.node_urls.source);
+    add("kv", url_array(c.kv_urls.value), c.kv_urls.source);
     boost::json::array ps;
     for (const auto& p : c.providers.value) {
         boost::json::object o{{"address", p.address}};

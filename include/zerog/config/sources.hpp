@@ -68,7 +68,7 @@ private:
 struct partial_config {
     std::optional<setting<network>> profile;
     std::optional<setting<std::uint64_t>> chain_id;
-    std::optional<setting<std::vector<std::string>>> rpc_urls, indexer_urls, node_urls;
+    std::optional<setting<std::vector<std::string>>> rpc_urls, indexer_urls, node_urls, kv_urls;
     std::optional<setting<std::vector<provider_entry>>> providers;
     std::optional<setting<std::string>> flow, market, ledger, inference, fine_tuning, genesis_hash, database;
     std::optional<setting<std::uint64_t>> max_file_size, fragment_size;
@@ -86,6 +86,7 @@ inline void apply(configuration& cfg, const partial_config& p) {
     put(cfg.rpc_urls, p.rpc_urls);
     put(cfg.indexer_urls, p.indexer_urls);
     put(cfg.node_urls, p.node_urls);
+    put(cfg.kv_urls, p.kv_urls);
     put(cfg.providers, p.providers);
     put(cfg.contracts.flow, p.flow);
     put(cfg.contracts.market, p.market);
@@ -185,7 +186,7 @@ inline void scan_for_secrets(const boost::json::value& v, const std::string& pat
 // ---- the JSON config file -----------------------------------------------------------------------
 
 /// Fields a config file may contain (docs/configuration.md documents each).
-inline constexpr std::string_view file_fields[] = {"profile", "chainId", "rpc", "indexer", "nodes", "providers",
+inline constexpr std::string_view file_fields[] = {"profile", "chainId", "rpc", "indexer", "nodes", "kv", "providers",
                                                    "flow", "market", "ledger", "inference", "fineTuning",
                                                    "genesisHash", "database", "limits", "timeouts"};
 inline constexpr std::string_view file_limit_fields[] = {"maxFileSize", "fragmentSize", "replicas"};
@@ -267,6 +268,7 @@ inline partial_config parse_config_file(std::string_view text, const std::string
         else if (k == "rpc") take(v, k, src, p.rpc_urls, out, json_string_list);
         else if (k == "indexer") take(v, k, src, p.indexer_urls, out, json_string_list);
         else if (k == "nodes") take(v, k, src, p.node_urls, out, json_string_list);
+        else if (k == "kv") take(v, k, src, p.kv_urls, out, json_string_list);
         else if (k == "providers") take(v, k, src, p.providers, out, [&](const auto& x) { return json_providers(x, out, src); });
         else if (k == "flow") take(v, k, src, p.flow, out, json_string);
         else if (k == "market") take(v, k, src, p.market, out, json_string);
@@ -326,6 +328,7 @@ inline constexpr env_variable env_variables[] = {
     {"ZEROG_RPC_URLS", "rpc", "EVM JSON-RPC endpoints, comma-separated, in failover order"},
     {"ZEROG_INDEXER_URLS", "indexer", "storage indexer endpoints, comma-separated"},
     {"ZEROG_NODE_URLS", "nodes", "storage node endpoints, comma-separated"},
+    {"ZEROG_KV_URLS", "kv", "0G KV node endpoints, comma-separated, in failover order"},
     {"ZEROG_PROVIDERS", "providers", "compute providers: ADDRESS or ADDRESS@URL, comma-separated"},
     {"ZEROG_FLOW_ADDRESS", "flow", "Flow contract"},
     {"ZEROG_MARKET_ADDRESS", "market", "Market contract (empty: read Flow.market())"},
@@ -359,6 +362,7 @@ inline partial_config read_environment(const environment& env, std::vector<probl
         else if (field == "rpc") take(v, field, src, p.rpc_urls, out, json_string_list);
         else if (field == "indexer") take(v, field, src, p.indexer_urls, out, json_string_list);
         else if (field == "nodes") take(v, field, src, p.node_urls, out, json_string_list);
+        else if (field == "kv") take(v, field, src, p.kv_urls, out, json_string_list);
         else if (field == "providers") take(v, field, src, p.providers, out, [&](const auto& x) { return json_providers(x, out, src); });
         else if (field == "flow") take(v, field, src, p.flow, out, json_string);
         else if (field == "market") take(v, field, src, p.market, out, json_string);

@@ -100,6 +100,7 @@ struct validator {
         url_list("rpc", cfg.rpc_urls);
         url_list("indexer", cfg.indexer_urls);
         url_list("nodes", cfg.node_urls);
+        url_list("kv", cfg.kv_urls);
         if (cfg.indexer_urls.value.empty() && cfg.node_urls.value.empty())
             add("indexer", cfg.indexer_urls.source, errc::empty_input, "storage needs at least one indexer URL or node URL");
 

@@ -43,6 +43,41 @@ inline asio::awaitable<void> sleep_for(std::chrono::milliseconds d) {
     co_await t.async_wait(asio::use_awaitable);
 }
 
+/// The Flow's Submit logs of the blocks a follower has not read yet (storage node and KV node
+/// emulators): `head` is the latest block (read up to and including it; the next read starts at
+/// head + 1), `head_hash` its hash. Nothing when the chain has no block at or after `from_block`.
+struct new_submit_logs {
+    std::uint64_t head = 0;
+    std::string head_hash;
+    json::array logs;
+};
+inline asio::awaitable<result<std::optional<new_submit_logs>>> fetch_submit_logs(rpc_client& c, std::string flow_address,
+                                                                                 std::uint64_t from_block, std::string topic0) {
+    json::array bp;
+    bp.push_back(json::value("latest"));
+    bp.push_back(json::value(false));
+    ZEROG_CO_TRY(auto blk, co_await c.call_async("eth_getBlockByNumber", std::move(bp), local_request()));
+    if (!blk.is_object() || !blk.get_object().if_contains("number")) co_return fail(errc::malformed_response, "latest block is not an object with a number");
+    ZEROG_CO_TRY(const std::uint64_t number, quantity_u64(blk.get_object().at("number")));
+    if (number < from_block) co_return std::optional<new_submit_logs>();
+    json::object filter;
+    filter["fromBlock"] = uint256(from_block).to_quantity_hex();
+    filter["toBlock"] = uint256(number).to_quantity_hex();
+    filter["address"] = flow_address;
+    json::array topics;
+    topics.push_back(json::value(topic0));
+    filter["topics"] = std::move(topics);
+    json::array lp;
+    lp.push_back(std::move(filter));
+    ZEROG_CO_TRY(auto logs, co_await c.call_async("eth_getLogs", std::move(lp), local_request()));
+    if (!logs.is_array()) co_return fail(errc::malformed_response, "eth_getLogs did not return an array");
+    new_submit_logs out;
+    out.head = number;
+    if (const auto* h = blk.get_object().if_contains("hash"); h && h->is_string()) out.head_hash = std::string(h->get_string());
+    out.logs = std::move(logs.get_array());
+    co_return std::optional<new_submit_logs>(std::move(out));
+}
+
 /// What a mined transaction left behind.
 struct receipt_info {
     hash256 tx_hash;

@@ -2,6 +2,7 @@
 // file per service in the devnet directory:
 //     <dir>/faults/node-<I>.json       {"mode":"busy","count":3,"ms":0,"seq":7}
 //     <dir>/faults/provider-<I>.json   (same format, provider modes)
+//     <dir>/faults/kv-<I>.json         (same format, KV node modes)
 // `zerog devnet fault` writes the file (atomically: temp file + rename); the emulator re-reads it
 // on every request (and every 100 ms for `down`), so a test can flip a node between modes while it
 // runs. `seq` grows with every write: a `busy` budget of N uploads restarts when a new write
@@ -11,6 +12,8 @@
 // call), flaky (-32603 on the next `count` calls, then healthy: what a retry policy must ride out), busy ("too many data writing" for the next `count` uploads), slow (each answer delayed by
 // `ms`), corrupt (one byte flipped in served segment data), stale (files reported as not synced).
 // Provider modes (compute emulator): none, down, error, slow, bad-signature.
+// KV node modes (kv_service.hpp): none, down, error, flaky, slow, stale (replay paused: reads
+// answer from the state reached so far and appliedSeq stops growing, as with a lagging node).
 //
 // Thread safety: free functions; `fault_reader` is used from one thread.
 #pragma once
@@ -43,7 +46,10 @@ inline constexpr std::array<std::string_view, 8> node_fault_modes{"none", "down"
 /// Modes a compute provider understands (for the compute emulator).
 inline constexpr std::array<std::string_view, 5> provider_fault_modes{"none", "down", "error", "slow", "bad-signature"};
 
-/// "node" or "provider" + index → the state file path.
+/// Modes a KV node emulator understands.
+inline constexpr std::array<std::string_view, 6> kv_fault_modes{"none", "down", "error", "flaky", "slow", "stale"};
+
+/// "node", "provider" or "kv" + index → the state file path.
 inline std::filesystem::path fault_file(const std::filesystem::path& dir, std::string_view kind, unsigned index) {
     return dir / "faults" / (std::string(kind) + "-" + std::to_string(index) + ".json");
 }
@@ -75,9 +81,8 @@ inline fault_state read_fault(const std::filesystem::path& file) {
 /// Write a fault file atomically with seq = previous seq + 1. Errors: invalid_argument for a mode
 /// `kind` does not know, io_error.
 inline result<fault_state> write_fault(const std::filesystem::path& dir, std::string_view kind, unsigned index, fault_state f) {
-    const bool node = kind == "node";
-    const bool known = node ? std::find(node_fault_modes.begin(), node_fault_modes.end(), f.mode) != node_fault_modes.end()
-                            : std::find(provider_fault_modes.begin(), provider_fault_modes.end(), f.mode) != provider_fault_modes.end();
+    auto in = [&](const auto& modes) { return std::find(modes.begin(), modes.end(), f.mode) != modes.end(); };
+    const bool known = kind == "node" ? in(node_fault_modes) : kind == "kv" ? in(kv_fault_modes) : in(provider_fault_modes);
     if (!known) return fail(errc::invalid_argument, "unknown " + std::string(kind) + " fault mode '" + f.mode + "'");
     const auto file = fault_file(dir, kind, index);
     std::error_code ec;

@@ -6,7 +6,9 @@
 // our own transaction code, then starts the services of the plan (`service_spec`: storage
 // nodes, indexer, compute provider emulators) as detached processes re-running this binary as
 // `zerog devnet serve --dir D --role R --index I`, waits until each answers, sets up the demo
-// compute account (compute_setup.hpp) and writes D/devnet.json. Every pid is recorded in D/state.json
+// compute account (compute_setup.hpp) and writes D/devnet.json. With `kv`, a KV node emulator
+// (kv_service.hpp, role "kv") follows the Flow and the storage nodes; its URL is devnet.json's
+// "kv" (absent without it) and its fault file faults/kv-0.json. Every pid is recorded in D/state.json
 // as soon as it exists, so `down` (SIGTERM, bounded wait, SIGKILL; by pid, after checking the
 // process's command line) cleans up after a half-finished `up` too. `up` itself calls `down` on
 // any failure.
@@ -44,6 +46,10 @@ struct up_options {
     unsigned providers = 1;  ///< compute provider emulators, 0..max_devnet_providers
     unsigned num_shard = 1;  ///< node i gets (num_shard, i % num_shard)
     unsigned max_writings = 16;
+    /// Start a KV node emulator. It serves `kv_streams`, or every stream when that is empty (a
+    /// devnet deviation: namespaces are created at run time).
+    bool kv = false;
+    std::vector<std::string> kv_streams;  ///< 0x… stream ids
     fs::path exe;            ///< this binary (re-executed for the services)
     std::chrono::milliseconds ready_timeout{5000};
 };
@@ -287,6 +293,7 @@ inline result<json::object> devnet_up(up_options o) {
         indexer_nodes.push_back(json::object{{"url", url}, {"numShard", o.num_shard}, {"shardId", i % o.num_shard}});
         plan.push_back(std::move(s));
     }
+    const std::size_t indexer_at = plan.size();
     {
         service_spec s;
         s.name = "indexer";
@@ -295,6 +302,22 @@ inline result<json::object> devnet_up(up_options o) {
         else return fail_up(p.error());  // anvil runs already
         s.config = json::object{{"port", s.port}, {"nodes", indexer_nodes}};
         s.ready_method = "indexer_getShardedNodes";
+        plan.push_back(std::move(s));
+    }
+    std::optional<std::size_t> kv_at;
+    if (o.kv) {
+        service_spec s;
+        s.name = "kv";
+        s.role = "kv";
+        if (auto p = free_port()) s.port = *p;
+        else return fail_up(p.error());
+        json::array streams;
+        for (const auto& id : o.kv_streams) streams.push_back(json::value(id));
+        s.config = json::object{{"port", s.port}, {"rpc", rpc}, {"flow", deployed->at("flow")}, {"nodes", node_urls},
+                                {"streams", std::move(streams)}, {"serveAllStreams", o.kv_streams.empty()},
+                                {"faultFile", fault_file(o.dir, "kv", 0).string()}};
+        s.ready_method = "kv_getStatus";
+        kv_at = plan.size();
         plan.push_back(std::move(s));
     }
     const std::size_t first_provider = plan.size();
@@ -366,7 +389,8 @@ inline result<json::object> devnet_up(up_options o) {
     d["chainId"] = devnet_chain_id;
     d["rpc"] = rpc;
     for (const char* k : {"flow", "market", "ledger", "inference"}) d[k] = deployed->at(k);
-    d["indexer"] = "http://127.0.0.1:" + std::to_string(plan[first_provider - 1].port);
+    d["indexer"] = "http://127.0.0.1:" + std::to_string(plan[indexer_at].port);
+    if (kv_at) d["kv"] = "http://127.0.0.1:" + std::to_string(plan[*kv_at].port);
     d["nodes"] = node_urls;
     d["providers"] = providers;
     d["providerDetails"] = provider_details;
@@ -416,7 +440,9 @@ inline result<void> devnet_wipe_node(const fs::path& dir, unsigned index, const 
     return {};
 }
 
-/// `status`: devnet.json plus whether each recorded process is alive.
+/// `status`: devnet.json plus whether each recorded process is alive, and with a KV node its
+/// replay position (`devnet_kvStatus`, asked with a 1 s bound; an error object when it does not
+/// answer).
 inline json::object devnet_status(const fs::path& dir) {
     json::object out;
     std::ifstream in(dir / "devnet.json");
@@ -438,6 +464,13 @@ inline json::object devnet_status(const fs::path& dir) {
         }
     out["processes"] = alive;
     out["running"] = any && all && out.contains("devnet");
+    if (const auto* dv = out.if_contains("devnet"); dv && dv->is_object())
+        if (const auto* kv = dv->get_object().if_contains("kv"); kv && kv->is_string()) {
+            net::blocking_runner runner;
+            rpc_client c(net::http_transport(), std::string(kv->get_string()));
+            auto r = runner.run(c.call_async("devnet_kvStatus", json::array(), local_request(std::chrono::milliseconds(1000))));
+            out["kv"] = r ? *r : json::value(json::object{{"error", r.error().message()}});
+        }
     return out;
 }
 

@@ -136,26 +136,10 @@ private:
     }
 
     static asio::awaitable<result<void>> follow_once(storage_service& s, rpc_client& c) {
-        json::array bp;
-        bp.push_back(json::value("latest"));
-        bp.push_back(json::value(false));
-        ZEROG_CO_TRY(auto blk, co_await c.call_async("eth_getBlockByNumber", std::move(bp), local_request()));
-        if (!blk.is_object()) co_return fail(errc::malformed_response, "latest block is not an object");
-        ZEROG_CO_TRY(std::uint64_t number, quantity_u64(blk.get_object().at("number")));
         node_store& st = s.core_.store();
-        if (number < st.next_block) co_return result<void>{};
-        json::object filter;
-        filter["fromBlock"] = uint256(st.next_block).to_quantity_hex();
-        filter["toBlock"] = uint256(number).to_quantity_hex();
-        filter["address"] = s.cfg_.node.flow_address;
-        json::array topics;
-        topics.push_back(json::value(submit_topic));
-        filter["topics"] = std::move(topics);
-        json::array lp;
-        lp.push_back(std::move(filter));
-        ZEROG_CO_TRY(auto logs, co_await c.call_async("eth_getLogs", std::move(lp), local_request()));
-        if (!logs.is_array()) co_return fail(errc::malformed_response, "eth_getLogs did not return an array");
-        for (const auto& l : logs.get_array()) {
+        ZEROG_CO_TRY(auto got, co_await fetch_submit_logs(c, s.cfg_.node.flow_address, st.next_block, std::string(submit_topic)));
+        if (!got) co_return result<void>{};
+        for (const auto& l : got->logs) {
             const auto* o = l.if_object();
             if (!o || !o->if_contains("data") || !o->at("data").is_string()) continue;
             auto data = from_hex(std::string_view(o->at("data").get_string()));
@@ -163,8 +147,8 @@ private:
             auto tx = decode_submit_log(*data);
             if (tx) s.core_.on_tx(*tx);
         }
-        st.next_block = number + 1;
-        if (const auto* h = blk.get_object().if_contains("hash"); h && h->is_string()) st.last_block_hash = std::string(h->get_string());
+        st.next_block = got->head + 1;
+        if (!got->head_hash.empty()) st.last_block_hash = got->head_hash;
         ZEROG_CO_CHECK(st.save());
         co_return result<void>{};
     }
