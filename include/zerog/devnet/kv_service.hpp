@@ -210,7 +210,8 @@ private:
                 if (!data) {
                     ++attempts;
                     const auto limit = s->cfg_.node.max_download_retries;
-                    if (limit > 0 && attempts >= limit) {
+                    // Too large to hold is final: waiting would block every later seq forever.
+                    if ((limit > 0 && attempts >= limit) || data.error().is(errc::too_large)) {
                         applied = s->core_.give_up_next();
                     } else {
                         s->core_.block(next->seq, data.error().message(), attempts);
@@ -240,11 +241,19 @@ private:
         }
     }
 
+    /// Largest batch the emulator downloads (held in memory); a larger KV submission ends
+    /// `DownloadFailed` (§5.5) instead of exhausting memory.
+    static constexpr std::uint64_t max_batch_bytes = 256ull << 20;
+
     /// The submission's file, every segment verified against its root (§8.3). Errors: not_found
     /// naming the first segment no node could serve correctly, and why.
     static asio::awaitable<result<bytes>> fetch(std::vector<std::unique_ptr<rpc_client>>& nodes, kv_submission sub) {
         const std::string during = "fetching KV seq " + std::to_string(sub.seq) + " (root " + to_hex(sub.root) + ")";
         if (nodes.empty()) co_return zerog::error(errc::invalid_argument, "no storage node configured").during(during);
+        // The size comes from a chain event anyone can emit: bound what one batch may hold in memory.
+        if (sub.size > max_batch_bytes)
+            co_return zerog::error(errc::too_large, "a batch of " + std::to_string(sub.size) + " bytes exceeds the emulator's " +
+                                                        std::to_string(max_batch_bytes) + "-byte limit").during(during);
         ZEROG_CO_TRY(const auto layout, storage::file_layout::of(sub.size));
         bytes out;
         out.reserve(static_cast<std::size_t>(sub.size));
