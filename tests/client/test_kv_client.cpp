@@ -282,6 +282,20 @@ TEST_CASE("zerog kv put/get/ls on the devnet: the KV node decides, identical put
     REQUIRE(g3 == 0);
     CHECK(json_of(get3).at("version").to_number<std::uint64_t>() == seq1);
 
+    // Compare-and-set: a write conditional on the version read commits once; the same condition
+    // again (the key moved since) ends VersionConfliction and changes nothing.
+    auto [c1, cas1] = run_command(z + " kv put " + s + " k1 v3 --expect-version " + std::to_string(seq2) + " --json 2>&1");
+    INFO(cas1);
+    REQUIRE(c1 == 0);
+    CHECK(json_of(cas1).at("result").as_string() == "Commit");
+    auto [c2, cas2] = run_command(z + " kv put " + s + " k1 v4 --expect-version " + std::to_string(seq2) + " --json 2>&1");
+    INFO(cas2);
+    CHECK(c2 == 1);
+    CHECK(json_of(cas2).at("result").as_string() == "VersionConfliction");
+    auto [g5, get5] = run_command(z + " kv get " + s + " k1");
+    CHECK(get5 == "v3");
+    const auto seq3 = json_of(cas1).at("txSeq").to_number<std::uint64_t>();
+
     // Another account (anvil #1, public test key) may not write a stream the first one claimed.
     auto [p3, put3] = run_command(env + "ZG_PRIVATE_KEY=0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d " + q(exe) +
                                   " kv put " + s + " k2 intruder --json 2>&1");
@@ -297,8 +311,27 @@ TEST_CASE("zerog kv put/get/ls on the devnet: the KV node decides, identical put
     const auto keys = json_of(ls1).at("keys").as_array();
     REQUIRE(keys.size() == 1);
     CHECK(keys[0].at("key").as_string() == "k1");
-    CHECK(keys[0].at("version").to_number<std::uint64_t>() == seq2);
+    CHECK(keys[0].at("version").to_number<std::uint64_t>() == seq3);
 
     auto [u1, usage] = run_command(z + " kv put " + s + " 2>&1");
     CHECK(u1 == 2);
+
+    // A node that lags: a version it has not replayed is waited for, then a clear error (not the
+    // older value it holds); once it catches up the same read answers.
+    REQUIRE(run_command(q(exe) + " devnet fault --dir " + q(dir) + " --kv --mode stale 2>&1").first == 0);
+    auto [u2, put_stale] = run_command(env + "ZEROG_TIMEOUT_FINALITY=6s " + q(exe) + " kv put " + s + " k1 v5 --json 2>&1");
+    INFO(put_stale);
+    CHECK(u2 == 1);
+    const auto at = put_stale.find("no result for KV submission ");
+    REQUIRE(at != std::string::npos);
+    const std::string ahead = std::to_string(std::stoull(put_stale.substr(at + 28)));
+    CHECK(std::stoull(ahead) > seq3);
+    auto [u3, lag] = run_command(env + "ZEROG_TIMEOUT_DOWNLOAD=2s " + q(exe) + " kv get " + s + " k1 --version " + ahead + " 2>&1");
+    INFO(lag);
+    CHECK(u3 == 1);
+    CHECK(lag.find("the node lags") != std::string::npos);
+    REQUIRE(run_command(q(exe) + " devnet fault --dir " + q(dir) + " --kv --mode none 2>&1").first == 0);
+    auto [u4, caught_up] = run_command(z + " kv get " + s + " k1 --version " + ahead);
+    CHECK(u4 == 0);
+    CHECK(caught_up == "v5");
 }

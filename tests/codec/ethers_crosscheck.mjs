@@ -4,10 +4,14 @@
 //
 // * ABI: random nested types and values; ethers.AbiCoder encodes, zerog must produce the same
 //   bytes and decode ethers' bytes back to the same values (and ethers decodes ours).
-// * Transactions: random legacy (EIP-155) and EIP-1559 transactions with freshly generated keys.
-//   zerog signs → ethers Transaction.from(raw) must give the same fields and sender, and the raw
-//   bytes must equal ethers' own signature (RFC 6979 is deterministic); ethers signs → zerog
-//   decodes the same fields, sender and hash.
+// * Transactions: random legacy (EIP-155), EIP-2930 and EIP-1559 transactions with freshly
+//   generated keys. zerog signs → ethers Transaction.from(raw) must give the same fields and
+//   sender, and the raw bytes must equal ethers' own signature (RFC 6979 is deterministic); ethers
+//   signs → zerog decodes the same fields, sender and hash.
+// * Sender public keys (chain/sender_key.hpp): every ethers-signed transaction above, plus
+//   pre-EIP-155 legacy ones, presented as a node's eth_getTransactionByHash object; zerog's
+//   recovered compressed key must equal the one ethers recovers (Transaction.fromPublicKey) and
+//   the wallet's own; a tampered field must not yield a key.
 // Deterministic PRNG (seed below) so a failure reproduces. Last line: "N passed, N failed".
 import { createRequire } from 'module';
 import { spawnSync } from 'child_process';
@@ -99,16 +103,16 @@ function norm(t, v) {
 
 // --- random transactions ---
 function randTx() {
-  const type = rnd(2) === 0 ? 0 : 2;
+  const type = [0, 1, 2][rnd(3)];
   const chainIds = [1n, 16602n, 16661n, 31337n, BigInt(1 + rnd(2 ** 31))];
   const tx = {
     type, chainId: chainIds[rnd(chainIds.length)], nonce: rnd(3) === 0 ? 0 : rnd(2 ** 31),
     gasLimit: BigInt(21000 + rnd(10000000)), to: rnd(5) === 0 ? null : ethers.getAddress(rhex(20)),
     value: rnd(3) === 0 ? 0n : rbig(1 + rnd(100)), data: rhex(rnd(3) === 0 ? 0 : rnd(200)),
   };
-  if (type === 0) tx.gasPrice = rbig(1 + rnd(60));
-  else {
-    tx.maxFeePerGas = rbig(1 + rnd(60)); tx.maxPriorityFeePerGas = tx.maxFeePerGas === 0n ? 0n : rbig(64) % (tx.maxFeePerGas + 1n);
+  if (type !== 2) tx.gasPrice = rbig(1 + rnd(60));
+  else { tx.maxFeePerGas = rbig(1 + rnd(60)); tx.maxPriorityFeePerGas = tx.maxFeePerGas === 0n ? 0n : rbig(64) % (tx.maxFeePerGas + 1n); }
+  if (type !== 0) {
     tx.accessList = [];
     for (let i = rnd(3); i > 0; --i) {
       const keys = []; for (let j = rnd(3); j > 0; --j) keys.push(rhex(32));
@@ -129,9 +133,9 @@ function txNorm(tx) {  // from an ethers Transaction or codec_tool's tx JSON
     type: Number(tx.type), chainId: big(tx.chainId), nonce: big(tx.nonce), gasLimit: big(tx.gasLimit),
     to: tx.to ? tx.to.toLowerCase() : null, value: big(tx.value), data: String(tx.data).toLowerCase(),
   };
-  if (o.type === 0) o.gasPrice = big(tx.gasPrice);
-  else {
-    o.maxFeePerGas = big(tx.maxFeePerGas); o.maxPriorityFeePerGas = big(tx.maxPriorityFeePerGas);
+  if (o.type !== 2) o.gasPrice = big(tx.gasPrice);
+  else { o.maxFeePerGas = big(tx.maxFeePerGas); o.maxPriorityFeePerGas = big(tx.maxPriorityFeePerGas); }
+  if (o.type !== 0) {
     o.accessList = (tx.accessList || []).map((e) => ({ address: e.address.toLowerCase(), storageKeys: e.storageKeys.map((k) => k.toLowerCase()) }));
   }
   return JSON.stringify(o);
@@ -205,6 +209,52 @@ for (const [i, c] of txCases.entries()) {
   check(`tx ${i} we decode ethers' (type ${c.tx.type})`, dec.ok && txNorm(dec.tx) === want && dec.from === c.w.address && dec.hash === ethers.keccak256(c.ethersRaw),
     dec.ok ? `\n ${txNorm(dec.tx)}\n ${want}` : dec.error);
 }
+
+// --- sender public keys from eth_getTransactionByHash-shaped objects ---
+const q = (v) => ethers.toQuantity(v);
+function rpcJson(t, i) {  // what a geth-like node answers for the signed ethers Transaction `t`
+  const o = {
+    type: q(t.type), nonce: q(t.nonce), gas: q(t.gasLimit), to: t.to ? t.to.toLowerCase() : null, value: q(t.value), input: t.data,
+    r: q(t.signature.r), s: q(t.signature.s), hash: t.hash, from: i % 2 ? t.from : t.from.toLowerCase(),
+    blockHash: null, blockNumber: null, transactionIndex: null,
+  };
+  if (t.type === 0) {
+    o.gasPrice = q(t.gasPrice);
+    o.v = q(t.chainId === 0n ? t.signature.v : t.signature.networkV);
+    if (t.chainId !== 0n) o.chainId = q(t.chainId);
+  } else {
+    o.chainId = q(t.chainId);
+    o.accessList = t.accessList.map((e) => ({ address: e.address.toLowerCase(), storageKeys: e.storageKeys }));
+    o.yParity = q(t.signature.yParity);
+    if (i % 3) o.v = o.yParity;  // most nodes send v too; some only v
+    if (i % 5 === 1) { o.v = o.yParity; delete o.yParity; }
+    if (t.type === 1) o.gasPrice = q(t.gasPrice);
+    else { o.maxPriorityFeePerGas = q(t.maxPriorityFeePerGas); o.maxFeePerGas = q(t.maxFeePerGas); o.gasPrice = q(t.maxFeePerGas); }
+  }
+  return o;
+}
+const keyCases = txCases.map((c) => ({ w: c.w, raw: c.ethersRaw }));
+for (let i = 0; i < 6; ++i) {  // pre-EIP-155 legacy: v = 27/28, no chain id signed
+  const w = wallets[i % wallets.length];
+  const tx = { ...randTx(), type: 0, chainId: 0n, gasPrice: rbig(40) };
+  delete tx.accessList; delete tx.maxFeePerGas; delete tx.maxPriorityFeePerGas;
+  keyCases.push({ w, raw: await w.signTransaction(tx) });
+}
+const keyReqs = keyCases.map((c, i) => ({ op: 'sender_key', tx: rpcJson(ethers.Transaction.from(c.raw), i) }));
+const tampered = keyReqs.slice(0, 6).map((r) => ({ op: 'sender_key', tx: { ...r.tx, value: q(BigInt(r.tx.value) + 1n) } }));
+const kr = spawnSync(tool, [], { input: keyReqs.concat(tampered).map((x) => JSON.stringify(x)).join('\n') + '\n', maxBuffer: 1 << 28 });
+const keyAnswers = String(kr.stdout).trim().split('\n').map((l) => JSON.parse(l));
+check('sender_key answers', kr.status === 0 && keyAnswers.length === keyReqs.length + tampered.length, String(kr.stderr));
+for (const [i, c] of keyCases.entries()) {
+  const t = ethers.Transaction.from(c.raw);
+  const theirs = ethers.SigningKey.computePublicKey(t.fromPublicKey, true);
+  const ours = keyAnswers[i] || {};
+  check(`sender key ${i} (type ${t.type}${t.type === 0 && t.chainId === 0n ? ', pre-EIP-155' : ''})`,
+    ours.ok && ours.publicKey === theirs && theirs === c.w.signingKey.compressedPublicKey,
+    ours.ok ? `\n ours   ${ours.publicKey}\n ethers ${theirs}\n wallet ${c.w.signingKey.compressedPublicKey}` : ours.error);
+}
+for (const [i, a] of keyAnswers.slice(keyReqs.length).entries())
+  check(`sender key of a tampered answer ${i} refused`, a.ok === false && /recovers to/.test(a.error), JSON.stringify(a));
 
 // A few hostile inputs that both sides must reject (ethers is laxer on some; we only require ours).
 const hostile = [

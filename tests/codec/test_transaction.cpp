@@ -1,4 +1,4 @@
-// Transactions: EIP-155 known answer, EIP-1559 round trips, validation and hostile raw inputs.
+// Transactions: EIP-155 known answer, EIP-1559 and EIP-2930 round trips, validation and hostile raw inputs.
 #include <zerog/chain/transaction.hpp>
 #include <zerog/crypto/secp256k1_signer.hpp>
 
@@ -70,6 +70,51 @@ TEST_CASE("tx: EIP-1559 sign and decode round trip", "[codec][tx]") {
     CHECK_FALSE(std::get<eip1559_tx>(decode_raw_transaction(c.raw)->tx).to.has_value());
 }
 
+TEST_CASE("tx: EIP-2930 sign and decode round trip", "[codec][tx]") {
+    const auto signer = crypto::secp256k1_signer::from_hex(anvil0).value();
+    eip2930_tx t;
+    t.chain_id = 16602;
+    t.nonce = 4;
+    t.gas_price = uint256(3000000000ULL);
+    t.gas = 80000;
+    t.to = addr("0x1111111111111111111111111111111111111111");
+    t.value = uint256(1);
+    t.data = hx("0x01020304");
+    t.access_list = {{addr("0x2222222222222222222222222222222222222222"), {hash256{}, crypto::keccak256(std::string_view("slot"))}},
+                     {addr("0x3333333333333333333333333333333333333333"), {}}};
+    const auto s = sign_transaction(t, signer).value();
+    CHECK(s.raw[0] == 0x01);
+    CHECK(type_of(s.tx) == 1);
+    // 0x01 ‖ rlp([chainId, nonce, gasPrice, gas, to, value, data, accessList]) is what was signed
+    bytes payload;
+    rlp::append_uint(payload, t.chain_id);
+    rlp::append_uint(payload, t.nonce);
+    rlp::append_uint(payload, t.gas_price);
+    rlp::append_uint(payload, t.gas);
+    rlp::append_bytes(payload, t.to->bytes());
+    rlp::append_uint(payload, t.value);
+    rlp::append_bytes(payload, t.data);
+    chain::detail::append_access_list(payload, t.access_list);
+    bytes preimage{0x01};
+    rlp::append_list(preimage, payload);
+    CHECK(signing_hash(t).value() == crypto::keccak256(preimage));
+    const auto d = decode_raw_transaction(s.raw).value();
+    CHECK(std::get<eip2930_tx>(d.tx) == t);
+    CHECK(d.sender == signer.address());
+    CHECK(d.sig == s.sig);
+    CHECK(d.hash == s.hash);
+    // chain id 0 is refused both ways; a wrong field count is a parse error
+    t.chain_id = 0;
+    CHECK(sign_transaction(t, signer).error().is(errc::invalid_argument));
+    const auto sig = signer.sign_digest(chain::detail::unchecked_signing_hash(t)).value();
+    CHECK(decode_raw_transaction(encode_signed(t, sig)).error().is(errc::invalid_argument));
+    bytes fields;
+    for (int i = 0; i < 12; ++i) rlp::append_uint(fields, std::uint64_t{1});
+    bytes long_tx{0x01};
+    rlp::append_list(long_tx, fields);
+    CHECK(decode_raw_transaction(long_tx).error().is(errc::parse_error));
+}
+
 TEST_CASE("tx: validation rejects inconsistent transactions", "[codec][tx]") {
     const auto signer = crypto::secp256k1_signer::from_hex(anvil0).value();
     legacy_tx l;
@@ -108,8 +153,9 @@ TEST_CASE("tx: hostile raw transactions are rejected", "[codec][tx]") {
     t.to = addr("0x1111111111111111111111111111111111111111");
     const bytes raw = sign_transaction(t, signer).value().raw;
     CHECK(decode_raw_transaction(bytes{}).error().is(errc::empty_input));
-    CHECK(decode_raw_transaction(hx("0x01c0")).error().is(errc::not_supported));
+    CHECK(decode_raw_transaction(hx("0x01c0")).error().is(errc::parse_error));  // type 1 with no fields
     CHECK(decode_raw_transaction(hx("0x03c0")).error().is(errc::not_supported));
+    CHECK(decode_raw_transaction(hx("0x04c0")).error().is(errc::not_supported));
     CHECK(decode_raw_transaction(hx("0x80")).error().is(errc::parse_error));
     CHECK_FALSE(decode_raw_transaction(byte_span(raw).first(raw.size() - 1)));
     bytes trailing = raw;

@@ -4,7 +4,9 @@
 //     wrong chain id (ZEROG_CHAIN_ID), a wrong Flow address (ZEROG_FLOW_ADDRESS) and a dead node
 //     (`devnet fault --node 0 --mode down`), the other checks still reported;
 //   * smoke --profile devnet --json: upload, download + compare, verify, one verified inference.
-// The devnet is always taken down (RAII guard), also when a REQUIRE throws. Light TU: no Beast.
+// The devnet is always taken down (RAII guard), also when a REQUIRE throws. Also `zerog account`
+// (offline: address and compressed public key of the configured key, never the key itself).
+// Light TU: no Beast.
 #include <boost/json.hpp>
 
 #include <catch2/catch.hpp>
@@ -184,5 +186,93 @@ TEST_CASE("CLI: config check and smoke on the devnet", "[devnet][cli][config]") 
         REQUIRE(steps[0].as_object().contains("fee"));
         REQUIRE(steps[3].as_object().contains("fee"));
         REQUIRE(std::string(steps[3].at("detail").as_string()).find("TEE signature verified") != std::string::npos);
+    }
+}
+
+TEST_CASE("CLI: account prints the configured account's address and compressed public key", "[cli][account]") {
+    using namespace config_devnet_test;
+    const char* b = std::getenv("ZEROG_BUILD_DIR");
+    const fs::path exe = b ? fs::path(b) / "tools" / "zerog" : fs::path();
+    if (exe.empty() || !fs::exists(exe)) {
+        WARN("ZEROG_BUILD_DIR/tools/zerog not found: CLI account test skipped");
+        return;
+    }
+    // anvil dev key 0 and the EIP-155 example key; public keys and addresses as ethers computes them
+    // (new SigningKey(key).compressedPublicKey, computeAddress).
+    const std::string anvil0 = "ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
+    const std::string anvil0_address = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266";
+    const std::string anvil0_public = "0x038318535b54105d4a7aae60c08fc45f9687181b4fdfc625bd1a753fa7397fed75";
+    const std::string other = "4646464646464646464646464646464646464646464646464646464646464646";
+    const std::string other_address = "0x9d8A62f656a8d1615C1294fd71e9CFb3E4855A4F";
+    const std::string other_public = "0x024bc2a31265153f07e70e0bab08724e6b85e217f8cd628ceb62974247bb493382";
+
+    // A devnet.json that names the devnet's faucet key (nothing is contacted: `account` is offline).
+    temp_dir d;
+    REQUIRE(!d.path.empty());
+    {
+        std::FILE* f = std::fopen((d.path / "devnet.json").c_str(), "w");
+        REQUIRE(f);
+        const std::string dn =
+            R"({"chainId":16602,"rpc":"http://127.0.0.1:9","indexer":["http://127.0.0.1:9"],"nodes":["http://127.0.0.1:9"],)"
+            R"("flow":"0x0000000000000000000000000000000000000001","market":"0x0000000000000000000000000000000000000002",)"
+            R"("ledger":"0x0000000000000000000000000000000000000003","inference":"0x0000000000000000000000000000000000000004",)"
+            R"("providers":[],"faucetKey":"0x)" + anvil0 + R"("})";
+        std::fputs(dn.c_str(), f);
+        std::fclose(f);
+    }
+    const std::string q = "'" + exe.string() + "' ";
+    const std::string clean = "env -u ZG_PRIVATE_KEY -u ZG_KEYSTORE -u ZG_KEYSTORE_PASSWORD -u ZEROG_CONFIG -u ZEROG_PROFILE "
+                              "ZEROG_DEVNET_DIR='" + d.path.string() + "' ";
+    auto no_secret = [&](const std::string& out) {
+        CHECK(out.find(anvil0) == std::string::npos);
+        CHECK(out.find(other) == std::string::npos);
+    };
+
+    {  // devnet: the faucet key when no key is set; text and JSON
+        auto [rc, out] = run(clean + q + "account --profile devnet 2>&1");
+        INFO(out);
+        REQUIRE(rc == 0);
+        CHECK(out == "address " + anvil0_address + "\npublic_key " + anvil0_public + "\n");
+        auto [jrc, jout] = run(clean + q + "account --profile devnet --json 2>&1");
+        INFO(jout);
+        REQUIRE(jrc == 0);
+        json::object o;
+        REQUIRE_NOTHROW(o = json::parse(jout).as_object());
+        CHECK(o.size() == 2);
+        CHECK(str(o, "address") == anvil0_address);
+        CHECK(str(o, "publicKey") == anvil0_public);
+        no_secret(out + jout);
+    }
+    {  // ZG_PRIVATE_KEY on devnet (anvil key 0), and another key on testnet
+        auto [rc, out] = run(clean + "ZG_PRIVATE_KEY=0x" + anvil0 + " " + q + "account --profile devnet --json 2>&1");
+        INFO(out);
+        REQUIRE(rc == 0);
+        CHECK(out == R"({"address":")" + anvil0_address + R"(","publicKey":")" + anvil0_public + "\"}\n");
+        auto [trc, tout] = run(clean + "ZG_PRIVATE_KEY=" + other + " " + q + "account --profile testnet 2>&1");
+        INFO(tout);
+        REQUIRE(trc == 0);
+        CHECK(tout == "address " + other_address + "\npublic_key " + other_public + "\n");
+        no_secret(out + tout);
+    }
+    {  // no key configured, a development key outside devnet, a usage error
+        auto [rc, out] = run(clean + q + "account --profile testnet 2>&1");
+        INFO(out);
+        CHECK(rc == 1);
+        CHECK(out.find("zerog account: ") == 0);
+        CHECK(out.find("no signing key: set ZG_PRIVATE_KEY or ZG_KEYSTORE") != std::string::npos);
+        auto [jrc, jout] = run(clean + q + "account --profile testnet --json 2>/dev/null");
+        INFO(jout);
+        CHECK(jrc == 1);
+        json::value v;
+        REQUIRE_NOTHROW(v = json::parse(jout));
+        CHECK(std::string(v.at("error").at("message").as_string()).find("no signing key") != std::string::npos);
+        auto [drc, dout] = run(clean + "ZG_PRIVATE_KEY=0x" + anvil0 + " " + q + "account --profile testnet 2>&1");
+        INFO(dout);
+        CHECK(drc == 1);
+        CHECK(dout.find("development account #0") != std::string::npos);
+        CHECK(dout.find("public_key") == std::string::npos);
+        no_secret(out + jout + dout);
+        CHECK(run(clean + q + "account extra 2>&1").first == 2);
+        CHECK(run(clean + q + "account --json --bogus x 2>&1").first == 2);
     }
 }

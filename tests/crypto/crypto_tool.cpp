@@ -1,6 +1,7 @@
 // Test driver for ethers_crosscheck.mjs: one JSON request per stdin line, one JSON answer per line.
 //
-//   {"op":"sign","key":"0x…","msg":"0x<hex bytes>"}     -> {"sig":"0x…","sig_cryptopp":"0x…","address":"0x…"}
+//   {"op":"sign","key":"0x…","msg":"0x<hex bytes>"}     -> {"sig":"0x…","sig_cryptopp":"0x…","address":"0x…",
+//                                                           "publicKey":"0x…"(compressed, 33 bytes)}
 //   {"op":"recover","msg":"0x…","sig":"0x…"}            -> {"address":"0x…","address_cryptopp":"0x…"} | {"error":"…"}
 //   {"op":"decrypt","json":"…","password":"…"}          -> {"key":"0x…","address":"0x…"} | {"error":"…","code":"…"}
 //   {"op":"encrypt","key":"0x…","password":"…","n":1024} -> {"json":"…"}
@@ -35,8 +36,14 @@ json::object handle(const json::object& req) {
         auto b = sign_personal(*cpp, byte_span(*msg));
         if (!a) return err(a.error());
         if (!b) return err(b.error());
+        auto key = private_key::from_hex(req.at("key").as_string());
+        if (!key) return err(key.error());
+        const auto pub = compressed_public_key_of(*key);
+        auto xy = decompress_public_key(pub);
+        if (!xy) return err(xy.error());
         return {{"sig", to_hex(*a)}, {"sig_cryptopp", to_hex(*b)}, {"address", lib->address().to_checksum_hex()},
-                {"address_cryptopp", cpp->address().to_checksum_hex()}};
+                {"address_cryptopp", cpp->address().to_checksum_hex()}, {"publicKey", to_hex(pub)},
+                {"address_of_public_key", address::from_public_key(xy->span()).to_checksum_hex()}};
     }
     if (op == "recover") {
         auto msg = from_hex(req.at("msg").as_string(), hex_prefix::required);

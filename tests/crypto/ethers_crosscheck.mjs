@@ -1,7 +1,8 @@
 // Cross-check of zerog's secp256k1 signers, EIP-191 and V3 keystores against ethers 6.13.1.
 //
 // Usage: node ethers_crosscheck.mjs <crypto_tool> [cases]   (env ZEROG_FIXTURES_DIR -> tools/fixtures)
-// For each random key + message (empty, unicode, long, random bytes): our signature (libsecp256k1
+// For each random key + message (empty, unicode, long, random bytes): our compressed public key
+// equals ethers' (and decompresses to the address), our signature (libsecp256k1
 // and Crypto++) equals ethers' signMessage, ethers.verifyMessage accepts ours, we recover ethers'
 // signature to its address, and a one-byte tamper does not verify. Then keystores both ways.
 // Requests are batched into one crypto_tool run per phase. Last line: "N passed, N failed".
@@ -83,6 +84,8 @@ cases.forEach((c, i) => {
     if (a.error) problems.push('sign error ' + a.error);
     else {
         if (a.address !== c.wallet.address || a.address_cryptopp !== c.wallet.address) problems.push(`address ${a.address}/${a.address_cryptopp} != ${c.wallet.address}`);
+        if (a.publicKey !== c.wallet.signingKey.compressedPublicKey) problems.push(`compressed public key ${a.publicKey} != ${c.wallet.signingKey.compressedPublicKey}`);
+        if (a.address_of_public_key !== c.wallet.address) problems.push(`decompressed public key gives ${a.address_of_public_key}`);
         if (a.sig !== c.theirs) problems.push(`libsecp sig ${a.sig} != ethers ${c.theirs}`);
         if (a.sig_cryptopp !== c.theirs) problems.push(`crypto++ sig ${a.sig_cryptopp} != ethers ${c.theirs}`);
         let v = null;

@@ -270,6 +270,46 @@ TEST_CASE("anvil: a wrong chain id is rejected before anything is sent", "[chain
     CHECK(e.must(e.client.block_number_async()) == block0);
 }
 
+TEST_CASE("anvil: the sender's public key is recovered from its transactions of every type", "[chain][sender_key]") {
+    env e;
+    const auto key = crypto::private_key::from_hex(anvil_keys[0]).value();
+    const fixed_bytes<33> expected = crypto::compressed_public_key_of(key);
+    REQUIRE(to_hex(expected) == "0x038318535b54105d4a7aae60c08fc45f9687181b4fdfc625bd1a753fa7397fed75");
+    std::vector<std::pair<std::string, hash256>> sent;
+    {  // type 2 and type 0 through the transaction sender
+        auto s = e.sender(0);
+        chain::tx_request r = transfer_to(recipient, uint256(5));
+        r.data = *from_hex("0x1234");
+        sent.emplace_back("EIP-1559", e.must(s->send_async(r)).tx_hash);
+        auto o = sender_options();
+        o.mode = chain::tx_sender_options::fee_mode::legacy;
+        auto l = e.sender(0, o);
+        sent.emplace_back("legacy", e.must(l->send_async(transfer_to(recipient, uint256(6)))).tx_hash);
+    }
+    {  // type 1 with an access list, signed here and sent raw
+        chain::eip2930_tx t;
+        t.chain_id = 16602;
+        t.nonce = e.must(e.client.get_transaction_count_async(crypto::address_of(key)));
+        t.gas_price = e.must(e.client.gas_price_async()) * uint256(2);
+        t.gas = 100000;
+        t.to = recipient;
+        t.value = uint256(7);
+        t.access_list = {{crypto::address::parse("0x2222222222222222222222222222222222222222").value(),
+                          {hash256{}, crypto::keccak256(std::string_view("slot"))}}};
+        const auto st = chain::sign_transaction(t, dev_signer(0)).value();
+        sent.emplace_back("EIP-2930", e.must(e.client.send_raw_transaction_async(st.raw)));
+    }
+    for (const auto& [name, hash] : sent) {
+        INFO(name << " " << to_hex(hash));
+        CHECK(e.must(e.client.sender_public_key_async(hash)) == expected);
+    }
+    // The blocking form, and a hash the chain does not know.
+    CHECK(e.client.sender_public_key(sent.front().second).value() == expected);
+    auto none = e.run(e.client.sender_public_key_async(crypto::keccak256(std::string_view("no such transaction"))));
+    REQUIRE_FALSE(none);
+    CHECK(none.error().is(errc::not_found));
+}
+
 TEST_CASE("anvil: an external use of the key is absorbed by a nonce resync", "[chain]") {
     env e;
     auto s = e.sender(2);

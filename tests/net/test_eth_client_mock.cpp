@@ -1,6 +1,7 @@
 // chain::eth_client and chain::tx_sender against a scripted JSON-RPC node (policy mock_transport):
-// strict parsing of every method's result, node error mapping, and the sender's nonce, fee-bump,
-// idempotency and deadline logic. No Beast in this TU.
+// strict parsing of every method's result, node error mapping, the sender's nonce, fee-bump,
+// idempotency and deadline logic, and sender public keys recovered from eth_getTransactionByHash
+// answers (chain/sender_key.hpp). No Beast in this TU.
 #include <zerog/chain/tx_sender.hpp>
 #include <zerog/crypto/secp256k1_signer.hpp>
 #include <zerog/testing/mocks.hpp>
@@ -9,6 +10,7 @@
 
 #include <functional>
 #include <map>
+#include <tuple>
 
 using namespace zerog;
 using namespace std::chrono_literals;
@@ -470,4 +472,401 @@ TEST_CASE("tx_sender: underpriced at the fee cap fails at once and returns the n
     CHECK(n.raws.size() == 1);
     CHECK(n.calls["eth_getTransactionReceipt"] == 0);
     CHECK(s->nonces().peek_next() == 7);  // handed back: the next send uses 7 again
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sender public keys (chain/sender_key.hpp, eth_client::sender_public_key): transactions signed by
+// our own signer with anvil's dev key 0, presented the way a node answers eth_getTransactionByHash.
+
+namespace {
+
+// anvil dev key 0's compressed public key (ethers: new SigningKey(key).compressedPublicKey).
+const std::string dev_public_key = "0x038318535b54105d4a7aae60c08fc45f9687181b4fdfc625bd1a753fa7397fed75";
+const auto other = crypto::address::parse("0x1111111111111111111111111111111111111111").value();
+
+json::value qty(const uint256& v) { return json::value(v.to_quantity_hex()); }
+
+// The eth_getTransactionByHash object of `s` (geth/anvil field names, block fields included).
+json::object rpc_tx_json(const chain::signed_transaction& s) {
+    json::object o;
+    auto put_common = [&](std::uint64_t nonce, std::uint64_t gas, const std::optional<crypto::address>& to, const uint256& value, const bytes& data) {
+        o["nonce"] = qty(nonce);
+        o["gas"] = qty(gas);
+        o["to"] = to ? json::value(to->to_lower_hex()) : json::value(nullptr);
+        o["value"] = qty(value);
+        o["input"] = to_hex(data);
+    };
+    auto access_list = [](const std::vector<chain::access_list_entry>& al) {
+        json::array a;
+        for (const auto& e : al) {
+            json::array keys;
+            for (const auto& k : e.storage_keys) keys.push_back(json::value(to_hex(k)));
+            a.push_back(json::object{{"address", e.address.to_lower_hex()}, {"storageKeys", std::move(keys)}});
+        }
+        return a;
+    };
+    if (const auto* l = std::get_if<chain::legacy_tx>(&s.tx)) {
+        o["type"] = "0x0";
+        if (l->chain_id) o["chainId"] = qty(l->chain_id);
+        o["gasPrice"] = qty(l->gas_price);
+        put_common(l->nonce, l->gas, l->to, l->value, l->data);
+        o["v"] = qty(l->chain_id ? l->chain_id * 2 + 35 + s.sig.recovery_id : 27u + s.sig.recovery_id);
+    } else if (const auto* a = std::get_if<chain::eip2930_tx>(&s.tx)) {
+        o["type"] = "0x1";
+        o["chainId"] = qty(a->chain_id);
+        o["gasPrice"] = qty(a->gas_price);
+        put_common(a->nonce, a->gas, a->to, a->value, a->data);
+        o["accessList"] = access_list(a->access_list);
+    } else {
+        const auto& d = std::get<chain::eip1559_tx>(s.tx);
+        o["type"] = "0x2";
+        o["chainId"] = qty(d.chain_id);
+        o["maxPriorityFeePerGas"] = qty(d.max_priority_fee_per_gas);
+        o["maxFeePerGas"] = qty(d.max_fee_per_gas);
+        o["gasPrice"] = qty(d.max_fee_per_gas);  // effective price: not part of what was signed
+        put_common(d.nonce, d.gas, d.to, d.value, d.data);
+        o["accessList"] = access_list(d.access_list);
+    }
+    if (!std::holds_alternative<chain::legacy_tx>(s.tx)) {
+        o["yParity"] = qty(s.sig.recovery_id);
+        o["v"] = qty(s.sig.recovery_id);
+    }
+    o["r"] = qty(*uint256::from_be_bytes(s.sig.r));
+    o["s"] = qty(*uint256::from_be_bytes(s.sig.s));
+    o["hash"] = to_hex(s.hash);
+    o["from"] = s.sender.to_lower_hex();
+    o["blockHash"] = h32;
+    o["blockNumber"] = "0x5";
+    o["transactionIndex"] = "0x0";
+    return o;
+}
+
+const std::vector<chain::access_list_entry> sample_access_list = {
+    {crypto::address::parse("0x2222222222222222222222222222222222222222").value(),
+     {hash256{}, crypto::keccak256(std::string_view("slot"))}},
+    {crypto::address::parse("0x3333333333333333333333333333333333333333").value(), {}},
+};
+
+// One signed transaction of each kind (all from dev key 0).
+std::vector<std::pair<std::string, chain::signed_transaction>> signed_samples() {
+    const auto signer = crypto::secp256k1_signer::from_hex(dev_key).value();
+    std::vector<std::pair<std::string, chain::signed_transaction>> out;
+    chain::legacy_tx l;
+    l.chain_id = 16602;
+    l.nonce = 3;
+    l.gas_price = uint256(2'000'000'000);
+    l.gas = 50000;
+    l.to = other;
+    l.value = uint256(12345);
+    l.data = *from_hex("0xdeadbeef");
+    out.emplace_back("legacy EIP-155", chain::sign_transaction(l, signer).value());
+    {  // pre-EIP-155 (v = 27/28): signed without a chain id, like old wallets did
+        chain::legacy_tx p = l;
+        p.chain_id = 0;
+        const auto sig = signer.sign_digest(chain::detail::unchecked_signing_hash(p)).value();
+        chain::signed_transaction s{p, sig, chain::encode_signed(p, sig), {}, signer.address()};
+        s.hash = crypto::keccak256(s.raw);
+        out.emplace_back("legacy pre-EIP-155", std::move(s));
+    }
+    chain::eip2930_tx a;
+    a.chain_id = 16602;
+    a.nonce = 4;
+    a.gas_price = uint256(3'000'000'000ULL);
+    a.gas = 80000;
+    a.to = other;
+    a.value = uint256(1);
+    a.data = *from_hex("0x01020304");
+    a.access_list = sample_access_list;
+    out.emplace_back("EIP-2930", chain::sign_transaction(a, signer).value());
+    chain::eip1559_tx d;
+    d.chain_id = 16602;
+    d.nonce = 5;
+    d.max_priority_fee_per_gas = uint256(1'000'000'000);
+    d.max_fee_per_gas = uint256(30'000'000'000ULL);
+    d.gas = 90000;
+    d.to = other;
+    d.value = uint256(7);
+    d.data = *from_hex("0xbc8c11f8");
+    d.access_list = sample_access_list;
+    out.emplace_back("EIP-1559", chain::sign_transaction(d, signer).value());
+    d.to.reset();  // contract creation: "to": null
+    d.access_list.clear();
+    d.nonce = 6;
+    out.emplace_back("EIP-1559 contract creation", chain::sign_transaction(d, signer).value());
+    return out;
+}
+
+chain::signed_transaction sample(const std::string& name) {
+    for (auto& [n, s] : signed_samples())
+        if (n == name) return s;
+    throw std::logic_error("no sample " + name);
+}
+
+// The error of recovering from `o` (REQUIREs that it fails).
+zerog::error recover_error(const json::object& o) {
+    auto r = chain::recover_sender_public_key(o);
+    REQUIRE_FALSE(r);
+    return r.error();
+}
+
+bool mentions(const zerog::error& e, std::string_view s) { return e.message().find(s) != std::string::npos; }
+
+}  // namespace
+
+TEST_CASE("sender key: recovered from every transaction type, equal to the signer's", "[chain][sender_key]") {
+    const auto key = crypto::private_key::from_hex(dev_key).value();
+    REQUIRE(to_hex(crypto::compressed_public_key_of(key)) == dev_public_key);
+    REQUIRE(crypto::address::from_public_key(crypto::decompress_public_key(crypto::compressed_public_key_of(key)).value().span()) ==
+            crypto::address_of(key));
+    for (const auto& [name, s] : signed_samples()) {
+        INFO(name);
+        const json::object o = rpc_tx_json(s);
+        auto pub = chain::recover_sender_public_key(o);
+        if (!pub) FAIL(pub.error().message());
+        CHECK(to_hex(*pub) == dev_public_key);
+        // the same through a JSON round trip (what the client parses)
+        CHECK(to_hex(chain::recover_sender_public_key(json::parse(json::serialize(o)).as_object()).value()) == dev_public_key);
+        // the parsed transaction is the one that was signed
+        const auto p = chain::parse_rpc_transaction(o).value();
+        CHECK(p.tx == s.tx);
+        CHECK(p.sig == s.sig);
+    }
+    // typed transactions from nodes that send only v, or only yParity
+    for (const char* drop : {"v", "yParity"}) {
+        json::object o = rpc_tx_json(sample("EIP-2930"));
+        o.erase(drop);
+        CHECK(to_hex(chain::recover_sender_public_key(o).value()) == dev_public_key);
+    }
+    // checksummed `from`, leading zeros in quantities, a pre-EIP-155 answer that names a chain id
+    json::object o = rpc_tx_json(sample("legacy pre-EIP-155"));
+    o["from"] = crypto::address::parse(std::string(o["from"].as_string())).value().to_checksum_hex();
+    o["nonce"] = "0x0003";
+    o["chainId"] = "0x40da";
+    CHECK(to_hex(chain::recover_sender_public_key(o).value()) == dev_public_key);
+}
+
+TEST_CASE("sender key: a tampered answer does not yield a key", "[chain][sender_key]") {
+    const auto s = sample("EIP-1559");
+    SECTION("a signed field changed: the signature recovers to another address") {
+        for (const auto& [field, value] : std::vector<std::pair<std::string, json::value>>{
+                 {"value", js("0x8")}, {"nonce", js("0x6")}, {"input", js("0xbc8c11f9")}, {"chainId", js("0x40db")},
+                 {"to", js("0x1111111111111111111111111111111111111112")}, {"maxFeePerGas", js("0x6fc23ac01")}}) {
+            INFO(field);
+            json::object o = rpc_tx_json(s);
+            o[field] = value;
+            const auto e = recover_error(o);
+            CHECK(e.is(errc::verification_failed));
+            CHECK(mentions(e, "recovers to"));
+            CHECK(mentions(e, "but \"from\" is 0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"));
+        }
+        json::object o = rpc_tx_json(s);
+        o["accessList"].as_array()[0].as_object()["storageKeys"].as_array().pop_back();
+        CHECK(recover_error(o).is(errc::verification_failed));
+        o = rpc_tx_json(sample("legacy EIP-155"));
+        o["gasPrice"] = "0x1";
+        CHECK(recover_error(o).is(errc::verification_failed));
+    }
+    SECTION("another `from`, or a hash that is not the fields'") {
+        json::object o = rpc_tx_json(s);
+        o["from"] = other.to_lower_hex();
+        const auto e = recover_error(o);
+        CHECK(e.is(errc::verification_failed));
+        CHECK(mentions(e, "but \"from\" is " + other.to_checksum_hex()));
+        o = rpc_tx_json(s);
+        o["hash"] = h32;
+        const auto h = recover_error(o);
+        CHECK(h.is(errc::verification_failed));
+        CHECK(mentions(h, "but \"hash\" is " + h32));
+        // the other yParity: another key (or none), never the signer's
+        o = rpc_tx_json(s);
+        o["yParity"] = s.sig.recovery_id ? "0x0" : "0x1";
+        o["v"] = o["yParity"];
+        auto r = chain::recover_sender_public_key(o);
+        REQUIRE_FALSE(r);
+        CHECK((r.error().is(errc::verification_failed) || r.error().is(errc::invalid_signature)));
+    }
+    SECTION("invalid signatures: high-s, zero or out-of-range r/s, bad legacy v") {
+        const uint256 n = *uint256::from_be_bytes(byte_span(crypto::detail::secp256k1_order, 32));
+        json::object o = rpc_tx_json(s);
+        o["s"] = qty(n - *uint256::from_be_bytes(s.sig.s));  // the malleated twin (EIP-2)
+        o["yParity"] = s.sig.recovery_id ? "0x0" : "0x1";
+        o["v"] = o["yParity"];
+        auto e = recover_error(o);
+        CHECK(e.is(errc::invalid_signature));
+        CHECK(mentions(e, "high-s"));
+        for (const auto& [field, value] : std::vector<std::pair<std::string, uint256>>{{"r", uint256(0)}, {"s", uint256(0)}, {"r", n}, {"s", n}}) {
+            o = rpc_tx_json(s);
+            o[field] = qty(value);
+            CHECK(recover_error(o).is(errc::invalid_signature));
+        }
+        for (const char* v : {"0x0", "0x1", "0x1d", "0x23", "0x24"}) {
+            INFO(v);
+            o = rpc_tx_json(sample("legacy EIP-155"));
+            o["v"] = v;
+            e = recover_error(o);
+            CHECK(e.is(errc::invalid_signature));
+            CHECK(mentions(e, "legacy v"));
+        }
+    }
+}
+
+TEST_CASE("sender key: malformed answers are rejected naming the field", "[chain][sender_key]") {
+    auto expect_field = [](const json::object& o, const std::string& field) {
+        const auto e = recover_error(o);
+        INFO(e.message());
+        CHECK(e.is(errc::malformed_response));
+        CHECK(mentions(e, "field \"" + field + "\""));
+    };
+    SECTION("every field the payload needs is required") {
+        const std::vector<std::pair<std::string, std::vector<std::string>>> required = {
+            {"legacy EIP-155", {"type", "nonce", "gasPrice", "gas", "to", "value", "input", "v", "r", "s", "from", "hash"}},
+            {"EIP-2930", {"type", "chainId", "nonce", "gasPrice", "gas", "to", "value", "input", "accessList", "r", "s", "from", "hash"}},
+            {"EIP-1559", {"type", "chainId", "nonce", "maxPriorityFeePerGas", "maxFeePerGas", "gas", "to", "value", "input", "accessList",
+                          "r", "s", "from", "hash"}},
+        };
+        for (const auto& [name, fields] : required) {
+            for (const auto& f : fields) {
+                INFO(name << ": without " << f);
+                json::object o = rpc_tx_json(sample(name));
+                o.erase(f);
+                expect_field(o, f);
+            }
+            json::object o = rpc_tx_json(sample(name));
+            if (name != "legacy EIP-155") {
+                o.erase("v");
+                o.erase("yParity");
+                expect_field(o, "yParity");
+            }
+        }
+    }
+    SECTION("ill-typed and out-of-range values") {
+        const auto s = sample("EIP-1559");
+        const std::vector<std::tuple<std::string, json::value, std::string>> cases = {
+            {"nonce", json::value(5), "nonce"},
+            {"nonce", js("5"), "nonce"},
+            {"nonce", js("0x10000000000000000"), "nonce"},  // beyond 64 bits
+            {"gas", json::value(nullptr), "gas"},
+            {"value", js("0x" + std::string(65, 'f')), "value"},
+            {"value", js("0x" + std::string(80, '0') + "1"), "value"},  // hex too long, even if small
+            {"r", js("0x" + std::string(200, '0') + "1"), "r"},
+            {"chainId", js("0xzz"), "chainId"},
+            {"input", js("0x123"), "input"},
+            {"input", json::value(nullptr), "input"},
+            {"to", js("0x1234"), "to"},
+            {"to", json::value(7), "to"},
+            {"from", js("0xF39fd6e51aad88f6f4ce6ab8827279cfffb92266"), "from"},  // bad EIP-55 checksum
+            {"hash", js("0x1234"), "hash"},
+            {"type", js("two"), "type"},
+            {"yParity", js("0x2"), "yParity"},
+            {"v", js("0x1b"), "v"},  // a legacy v on a typed transaction
+            {"accessList", json::object(), "accessList"},
+            {"accessList", json::array({json::value(1)}), "accessList[0]"},
+            {"accessList", json::array({json::object{{"address", other.to_lower_hex()}}}), "accessList[0].storageKeys"},
+            {"accessList", json::array({json::object{{"storageKeys", json::array()}}}), "accessList[0].address"},
+            {"accessList", json::array({json::object{{"address", other.to_lower_hex()}, {"storageKeys", json::array({js("0x12")})}}}),
+             "accessList[0].storageKeys[0]"},
+        };
+        for (const auto& [field, value, named] : cases) {
+            INFO(field << " = " << json::serialize(value));
+            json::object o = rpc_tx_json(s);
+            o[field] = value;
+            expect_field(o, named);
+        }
+        json::object o = rpc_tx_json(s);
+        o["yParity"] = "0x0";
+        o["v"] = "0x1";
+        expect_field(o, "v");  // v and yParity disagree
+        o = rpc_tx_json(sample("legacy EIP-155"));
+        o["chainId"] = "0x1";  // v says 16602
+        expect_field(o, "chainId");
+    }
+    SECTION("oversized access lists and input") {
+        const auto s = sample("EIP-2930");
+        json::object o = rpc_tx_json(s);
+        json::array many;
+        for (std::size_t i = 0; i <= chain::max_rpc_access_list_entries; ++i)
+            many.push_back(json::object{{"address", other.to_lower_hex()}, {"storageKeys", json::array()}});
+        o["accessList"] = many;
+        auto e = recover_error(o);
+        CHECK(e.is(errc::malformed_response));
+        CHECK(mentions(e, "1025 entries (at most 1024)"));
+        json::array keys;
+        for (std::size_t i = 0; i <= chain::max_rpc_access_list_keys; ++i) keys.push_back(js(h32));
+        o["accessList"] = json::array({json::object{{"address", other.to_lower_hex()}, {"storageKeys", keys}}});
+        e = recover_error(o);
+        CHECK(e.is(errc::malformed_response));
+        CHECK(mentions(e, "field \"accessList[0].storageKeys\": 1025 storage keys (at most 1024)"));
+        o = rpc_tx_json(s);
+        o["input"] = "0x" + std::string(2 * chain::max_rpc_input_bytes + 2, '0');
+        e = recover_error(o);
+        CHECK(e.is(errc::malformed_response));
+        CHECK(mentions(e, "field \"input\""));
+    }
+    SECTION("unknown transaction types are not supported") {
+        for (const char* t : {"0x3", "0x4", "0x7e", "0xff"}) {
+            json::object o = rpc_tx_json(sample("EIP-1559"));
+            o["type"] = t;
+            const auto e = recover_error(o);
+            CHECK(e.is(errc::not_supported));
+            CHECK(mentions(e, std::string("transaction type ") + t));
+        }
+    }
+}
+
+TEST_CASE("eth_client sender_public_key: eth_getTransactionByHash, recovered and checked", "[chain][sender_key]") {
+    fake_node n;
+    std::map<std::string, json::value> txs;
+    for (const auto& [name, s] : signed_samples()) txs[to_hex(s.hash)] = rpc_tx_json(s);
+    n.on["eth_getTransactionByHash"] = [&](const json::array& p) {
+        auto it = txs.find(std::string(p.at(0).as_string()));
+        return it == txs.end() ? json::value(nullptr) : it->second;
+    };
+    chain::eth_client<mock_transport> c(n.t, node_url);
+    for (const auto& [name, s] : signed_samples()) {
+        INFO(name);
+        auto pub = run(c.sender_public_key_async(s.hash));
+        if (!pub) FAIL(pub.error().message());
+        CHECK(to_hex(*pub) == dev_public_key);
+    }
+    const auto s = sample("EIP-2930");
+    CHECK(to_hex(c.sender_public_key(s.hash).value()) == dev_public_key);  // the blocking form
+    CHECK(json::serialize(json::parse(n.t.requests().back().body).at("params")) == "[\"" + to_hex(s.hash) + "\"]");
+
+    // unknown transaction
+    const hash256 unknown = crypto::keccak256(std::string_view("nothing"));
+    auto r = run(c.sender_public_key_async(unknown));
+    REQUIRE_FALSE(r);
+    CHECK(r.error().is(errc::not_found));
+    CHECK(mentions(r.error(), "no transaction " + to_hex(unknown) + " on this chain"));
+    CHECK_FALSE(mentions(r.error(), "SECRETKEY"));
+
+    // a node answering another (valid) transaction than the one asked for
+    txs[to_hex(unknown)] = rpc_tx_json(s);
+    r = run(c.sender_public_key_async(unknown));
+    REQUIRE_FALSE(r);
+    CHECK(r.error().is(errc::malformed_response));
+    CHECK(mentions(r.error(), "node answered transaction " + to_hex(s.hash)));
+
+    // a tampered answer: the method, the endpoint and the transaction are in the error
+    json::object bad = rpc_tx_json(s);
+    bad["value"] = "0x2";
+    txs[to_hex(s.hash)] = bad;
+    r = run(c.sender_public_key_async(s.hash));
+    REQUIRE_FALSE(r);
+    CHECK(r.error().is(errc::verification_failed));
+    CHECK(mentions(r.error(), "eth_getTransactionByHash"));
+    CHECK(mentions(r.error(), "http://node.example:8545"));
+    CHECK(mentions(r.error(), to_hex(s.hash)));
+    // not an object, a missing field
+    txs[to_hex(s.hash)] = json::value("0x1234");
+    CHECK(run(c.sender_public_key_async(s.hash)).error().is(errc::malformed_response));
+    bad = rpc_tx_json(s);
+    bad.erase("hash");
+    txs[to_hex(s.hash)] = bad;
+    r = run(c.sender_public_key_async(s.hash));
+    CHECK(r.error().is(errc::malformed_response));
+    CHECK(mentions(r.error(), "field \"hash\": missing"));
+    // a node error
+    n.on["eth_getTransactionByHash"] = [](const json::array&) { return rpc_err(-32000, "header not found"); };
+    CHECK(run(c.sender_public_key_async(s.hash)).error().is(errc::rpc_error));
 }

@@ -2,19 +2,28 @@
 // PostgreSQL (a real server started by tests/support/postgres.hpp) must agree on every operation:
 // round trips, upserts, the atomic claim that keeps two payers from paying twice, transaction
 // records that never lose a hash, exact usage and spend sums, and the same under concurrency.
+// Also the KV namespace registry (policy::NamespaceStore) on the same three, and the migration of
+// a database written at schema version 1 (before the registry) to the current version.
 #include <zerog/store/database.hpp>
+#include <zerog/testing/mock_persistence.hpp>
 
 #include "postgres.hpp"
 
 #include <catch2/catch.hpp>
 
+#include <libpq-fe.h>
+#include <sqlite3.h>
+
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <thread>
 #include <vector>
 
 using namespace zerog;
+using policy::namespace_record;
 using policy::submission_record;
 using state = submission_record::state;
 
@@ -40,6 +49,21 @@ submission_record sample(int i, std::string network = "16602:0xflow") {
     r.owner = "host/1/ab";
     r.created_unix_ms = 1'700'000'000'000 + i;
     r.updated_unix_ms = r.created_unix_ms;
+    return r;
+}
+
+/// A registry entry; `i` picks its stream.
+namespace_record ns_entry(int i, std::string name, std::string network = "16602:0xflow") {
+    namespace_record r;
+    r.network = std::move(network);
+    r.name = std::move(name);
+    r.stream = root_of(100 + i);
+    r.role = "admin";
+    r.admin = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266";
+    r.account = r.admin;
+    r.metadata_json = R"({"v":1,"name":"ñämé \"quoted\"\n","admin":"0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"})";
+    r.created_at = 1'700'000'000 + i;
+    r.updated_at = r.created_at;
     return r;
 }
 
@@ -244,6 +268,178 @@ void conformance(const std::function<opener()>& fresh) {
         CHECK(granted == 1);
         CHECK((*db.load_usage("shared"))[0].used == uint256(writers * adds));
     }
+
+    // ---- the KV namespace registry (NamespaceStore) -------------------------------------------
+
+    SECTION("namespaces: add, then find by name and by stream; every field round-trips") {
+        const namespace_record a = ns_entry(1, "prøject-α");
+        CHECK_FALSE(db.find_namespace(a.network, a.name)->has_value());
+        CHECK_FALSE(db.find_namespace_by_stream(a.network, a.stream)->has_value());
+        REQUIRE(db.add_namespace(a));
+        auto by_name = db.find_namespace(a.network, a.name);
+        REQUIRE(by_name);
+        REQUIRE(by_name->has_value());
+        CHECK(**by_name == a);
+        auto by_stream = db.find_namespace_by_stream(a.network, a.stream);
+        REQUIRE(by_stream);
+        REQUIRE(by_stream->has_value());
+        CHECK(**by_stream == a);
+        namespace_record empty = ns_entry(2, "x");  // empty optional fields stay empty
+        empty.role = "reader";
+        empty.admin.clear();
+        empty.account.clear();
+        empty.metadata_json.clear();
+        REQUIRE(db.add_namespace(empty));
+        CHECK(**db.find_namespace(empty.network, "x") == empty);
+        CHECK_FALSE(db.find_namespace(a.network, "prøject")->has_value());
+        CHECK_FALSE(db.find_namespace_by_stream(a.network, root_of(199))->has_value());
+    }
+
+    SECTION("namespaces: list is per network and ordered by name, bytewise") {
+        const std::vector<std::string> names = {"beta", "Alpha", "alpha", "zeta-ünï", "_under", "a", "alpha2", "Zulu"};
+        for (std::size_t i = 0; i < names.size(); ++i) REQUIRE(db.add_namespace(ns_entry(static_cast<int>(i), names[i])));
+        REQUIRE(db.add_namespace(ns_entry(50, "other", "16661:0xflow")));
+        auto listed = db.list_namespaces("16602:0xflow");
+        REQUIRE(listed);
+        std::vector<std::string> got;
+        for (const auto& r : *listed) got.push_back(r.name);
+        std::vector<std::string> want = names;
+        std::sort(want.begin(), want.end());  // "Alpha" < "Zulu" < "_under" < "a" < … < "zeta-ünï"
+        CHECK(got == want);
+        CHECK(listed->front() == ns_entry(1, "Alpha"));
+        auto other = db.list_namespaces("16661:0xflow");
+        REQUIRE(other);
+        REQUIRE(other->size() == 1);
+        CHECK(other->front().name == "other");
+        CHECK(db.list_namespaces("1:0xnone")->empty());
+    }
+
+    SECTION("namespaces: a name or a stream registered twice is refused, naming the entry in the way") {
+        const namespace_record a = ns_entry(3, "alpha");
+        REQUIRE(db.add_namespace(a));
+        namespace_record same_name = ns_entry(4, "alpha");  // another stream, the same name
+        same_name.role = "writer";
+        auto dup = db.add_namespace(same_name);
+        REQUIRE_FALSE(dup);
+        INFO(dup.error().message());
+        CHECK(dup.error().is(errc::already_exists));
+        CHECK(dup.error().message().find("\"alpha\"") != std::string::npos);
+        const namespace_record same_stream = ns_entry(3, "beta");  // the same stream under another name
+        auto twice = db.add_namespace(same_stream);
+        REQUIRE_FALSE(twice);
+        INFO(twice.error().message());
+        CHECK(twice.error().is(errc::already_exists));
+        CHECK(twice.error().message().find("\"alpha\"") != std::string::npos);  // the name it is registered as
+        CHECK(twice.error().message().find(to_hex(a.stream)) != std::string::npos);
+        // Nothing changed.
+        CHECK(**db.find_namespace(a.network, "alpha") == a);
+        CHECK_FALSE(db.find_namespace(a.network, "beta")->has_value());
+        CHECK(db.list_namespaces(a.network)->size() == 1);
+        CHECK_FALSE(db.find_namespace_by_stream(a.network, root_of(104))->has_value());
+    }
+
+    SECTION("namespaces: networks are isolated (the same name and stream on two networks)") {
+        const namespace_record a = ns_entry(5, "shared", "16602:0xflow");
+        namespace_record b = ns_entry(5, "shared", "16661:0xflow");
+        b.role = "reader";
+        REQUIRE(db.add_namespace(a));
+        REQUIRE(db.add_namespace(b));
+        CHECK(**db.find_namespace("16602:0xflow", "shared") == a);
+        CHECK(**db.find_namespace("16661:0xflow", "shared") == b);
+        CHECK((**db.find_namespace_by_stream("16661:0xflow", a.stream)).role == "reader");
+        CHECK_FALSE(db.find_namespace("16600:0xflow", "shared")->has_value());
+        CHECK_FALSE(db.find_namespace_by_stream("16600:0xflow", a.stream)->has_value());
+        REQUIRE(db.remove_namespace("16661:0xflow", "shared"));
+        CHECK(db.find_namespace("16602:0xflow", "shared")->has_value());  // the other network's entry stays
+        CHECK_FALSE(*db.remove_namespace("16600:0xflow", "shared"));
+        namespace_record c = ns_entry(6, "shared", "16602:0xflowB");  // a network key that extends another
+        REQUIRE(db.add_namespace(c));
+        CHECK(db.list_namespaces("16602:0xflow")->size() == 1);
+        CHECK(db.list_namespaces("16602:0xflowB")->size() == 1);
+    }
+
+    SECTION("namespaces: update replaces role, admin, account, metadata and updated_at only") {
+        const namespace_record a = ns_entry(7, "gamma");
+        REQUIRE(db.add_namespace(a));
+        namespace_record u = a;
+        u.stream = root_of(188);       // not updated
+        u.created_at = 5;              // not updated
+        u.role = "writer";
+        u.admin = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
+        u.account = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC";
+        u.metadata_json = R"({"v":2})";
+        u.updated_at = a.updated_at + 3600;
+        REQUIRE(db.update_namespace(u));
+        namespace_record want = u;
+        want.stream = a.stream;
+        want.created_at = a.created_at;
+        CHECK(**db.find_namespace(a.network, "gamma") == want);
+        CHECK(**db.find_namespace_by_stream(a.network, a.stream) == want);
+        CHECK_FALSE(db.find_namespace_by_stream(a.network, root_of(188))->has_value());
+        namespace_record absent = ns_entry(8, "delta");
+        auto missing = db.update_namespace(absent);
+        REQUIRE_FALSE(missing);
+        INFO(missing.error().message());
+        CHECK(missing.error().is(errc::not_found));
+        CHECK(missing.error().message().find("\"delta\"") != std::string::npos);
+        CHECK_FALSE(db.find_namespace(absent.network, "delta")->has_value());
+        absent.network = "16661:0xflow";  // the same name on another network is another entry
+        absent.name = "gamma";
+        CHECK(db.update_namespace(absent).error().is(errc::not_found));
+    }
+
+    SECTION("namespaces: remove forgets the entry (once), and frees its name and stream") {
+        const namespace_record a = ns_entry(9, "eps");
+        REQUIRE(db.add_namespace(a));
+        auto gone = db.remove_namespace(a.network, "eps");
+        REQUIRE(gone);
+        CHECK(*gone);
+        CHECK_FALSE(*db.remove_namespace(a.network, "eps"));
+        CHECK_FALSE(db.find_namespace(a.network, "eps")->has_value());
+        CHECK_FALSE(db.find_namespace_by_stream(a.network, a.stream)->has_value());
+        CHECK(db.list_namespaces(a.network)->empty());
+        REQUIRE(db.add_namespace(ns_entry(9, "eps-again")));  // the stream is free again
+        REQUIRE(db.add_namespace(ns_entry(10, "eps")));       // and so is the name
+        CHECK(db.list_namespaces(a.network)->size() == 2);
+    }
+
+    SECTION("namespaces: another handle (another connection) sees the registry") {
+        {
+            auto h = open();
+            REQUIRE(h.add_namespace(ns_entry(11, "from-another")));
+        }
+        auto h2 = open();
+        CHECK(**h2.find_namespace("16602:0xflow", "from-another") == ns_entry(11, "from-another"));
+        CHECK(**db.find_namespace_by_stream("16602:0xflow", root_of(111)) == ns_entry(11, "from-another"));
+    }
+
+    SECTION("namespaces: concurrent adds of one name, or one stream, from several handles: exactly one wins") {
+        constexpr int writers = 4;
+        std::atomic<int> by_name{0}, by_stream{0}, refused{0}, errors{0};
+        std::vector<std::string> unexpected(writers);
+        std::vector<std::thread> ts;
+        for (int w = 0; w < writers; ++w)
+            ts.emplace_back([&, w] {
+                auto h = open();
+                auto tally = [&](const result<void>& r, std::atomic<int>& won) {
+                    if (r) ++won;
+                    else if (r.error().is(errc::already_exists)) ++refused;
+                    else {
+                        ++errors;
+                        unexpected[static_cast<std::size_t>(w)] = r.error().message();
+                    }
+                };
+                tally(h.add_namespace(ns_entry(20 + w, "contested")), by_name);       // one name, four streams
+                tally(h.add_namespace(ns_entry(30, "n" + std::to_string(w))), by_stream);  // one stream, four names
+            });
+        for (auto& t : ts) t.join();
+        for (const auto& m : unexpected) CHECK(m.empty());
+        CHECK(errors == 0);
+        CHECK(by_name == 1);
+        CHECK(by_stream == 1);
+        CHECK(refused == 2 * (writers - 1));
+        CHECK(db.list_namespaces("16602:0xflow")->size() == 2);
+    }
 }
 
 }  // namespace
@@ -281,4 +477,192 @@ TEST_CASE("persistence conformance: PostgreSQL", "[store][conformance]") {
             return *db;
         });
     });
+}
+
+// ---- the namespace registry: durability and the migration from schema version 1 ---------------
+
+namespace {
+
+void sqlite_script(const std::string& path, const std::string& sql) {
+    sqlite3* h = nullptr;
+    REQUIRE(sqlite3_open(path.c_str(), &h) == SQLITE_OK);
+    std::unique_ptr<sqlite3, int (*)(sqlite3*)> guard(h, sqlite3_close);
+    char* err = nullptr;
+    const int rc = sqlite3_exec(h, sql.c_str(), nullptr, nullptr, &err);
+    const std::string msg = err ? err : "";
+    sqlite3_free(err);
+    INFO(msg);
+    REQUIRE(rc == SQLITE_OK);
+}
+
+/// The first column of the first row of `sql`, or "" when there is none.
+std::string sqlite_value(const std::string& path, const std::string& sql) {
+    sqlite3* h = nullptr;
+    REQUIRE(sqlite3_open(path.c_str(), &h) == SQLITE_OK);
+    std::unique_ptr<sqlite3, int (*)(sqlite3*)> guard(h, sqlite3_close);
+    sqlite3_stmt* st = nullptr;
+    REQUIRE(sqlite3_prepare_v2(h, sql.c_str(), -1, &st, nullptr) == SQLITE_OK);
+    std::string out;
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0)) out = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    return out;
+}
+
+/// Run `sql` (one or several statements) on the PostgreSQL database at `url`; the first value of
+/// the last statement's result, or "".
+std::string pg_script(const std::string& url, const std::string& sql) {
+    std::unique_ptr<PGconn, void (*)(PGconn*)> c(PQconnectdb(url.c_str()), PQfinish);
+    REQUIRE(c);
+    INFO(PQerrorMessage(c.get()));
+    REQUIRE(PQstatus(c.get()) == CONNECTION_OK);
+    std::unique_ptr<PGresult, void (*)(PGresult*)> r(PQexec(c.get(), sql.c_str()), PQclear);
+    const auto st = PQresultStatus(r.get());
+    INFO(PQresultErrorMessage(r.get()));
+    REQUIRE((st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK));
+    if (st == PGRES_TUPLES_OK && PQntuples(r.get()) > 0 && !PQgetisnull(r.get(), 0, 0)) return PQgetvalue(r.get(), 0, 0);
+    return {};
+}
+
+/// A database exactly as zerog wrote it at schema version 1 (its migration, its zerog_meta row),
+/// holding one submission and one usage counter.
+std::string version1_script(store::dialect d) {
+    return "CREATE TABLE zerog_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+           "INSERT INTO zerog_meta (key, value) VALUES ('schema_version', '1');" +
+           store::migrations(d).at(0) +
+           "INSERT INTO zerog_submissions (root, network, account, tx_hash, tx_seq, size, fee, status, file_name, local_path, replicas, "
+           "name_space, owner, last_error, created_ms, updated_ms, expires_ms) VALUES ('" +
+           to_hex(root_of(1)) + "', '16602:0xflow', '0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266', '0x" + std::string(64, 'c') +
+           "', 17, 1234, '1000000000000000000', 'finalized', 'a.bin', '/data/a.bin', 2, '', 'host/1/ab', '', 1700000000000, 1700000000001, 0);"
+           "INSERT INTO zerog_usage (usr, kind, period, used) VALUES ('alice', 'requests', 3, '7');";
+}
+
+/// What the version-1 database holds, as records.
+submission_record version1_submission() {
+    submission_record r;
+    r.root = root_of(1);
+    r.network = "16602:0xflow";
+    r.account = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266";
+    r.tx_hash = "0x" + std::string(64, 'c');
+    r.tx_seq = 17;
+    r.size = 1234;
+    r.fee = *uint256::from_decimal("1000000000000000000");
+    r.status = state::finalized;
+    r.file_name = "a.bin";
+    r.local_path = "/data/a.bin";
+    r.replicas = 2;
+    r.owner = "host/1/ab";
+    r.created_unix_ms = 1'700'000'000'000;
+    r.updated_unix_ms = 1'700'000'000'001;
+    return r;
+}
+
+/// The migrated database keeps what it had and gains a working registry.
+void check_migrated(store::database& db) {
+    auto sub = db.find_submission(root_of(1), "16602:0xflow");
+    REQUIRE(sub);
+    REQUIRE(sub->has_value());
+    CHECK(**sub == version1_submission());
+    CHECK(db.list_submissions({})->size() == 1);
+    auto usage = db.load_usage("alice");
+    REQUIRE(usage);
+    REQUIRE(usage->size() == 1);
+    CHECK(usage->front() == policy::usage_record{"alice", "requests", 3, uint256(7)});
+    CHECK(db.list_namespaces("16602:0xflow")->empty());
+    REQUIRE(db.add_namespace(ns_entry(1, "after-migration")));
+    CHECK(**db.find_namespace("16602:0xflow", "after-migration") == ns_entry(1, "after-migration"));
+    CHECK(db.add_namespace(ns_entry(1, "same-stream")).error().is(errc::already_exists));  // the UNIQUE part works too
+}
+
+}  // namespace
+
+TEST_CASE("SQLite: the namespace registry survives closing and reopening the file", "[store][namespaces]") {
+    const std::string dir = temp_dir();
+    const std::string path = dir + "/zerog.db";
+    {
+        auto db = store::database::open(path);
+        REQUIRE(db);
+        REQUIRE(db->add_namespace(ns_entry(1, "kept")));
+        REQUIRE(db->add_namespace(ns_entry(2, "dropped")));
+        REQUIRE(db->add_namespace(ns_entry(3, "elsewhere", "16661:0xflow")));
+        namespace_record u = ns_entry(1, "kept");
+        u.role = "writer";
+        u.updated_at += 10;
+        REQUIRE(db->update_namespace(u));
+        REQUIRE(*db->remove_namespace("16602:0xflow", "dropped"));
+    }  // every handle closed
+    auto again = store::database::open(path);
+    REQUIRE(again);
+    auto kept = again->list_namespaces("16602:0xflow");
+    REQUIRE(kept);
+    REQUIRE(kept->size() == 1);
+    CHECK(kept->front().name == "kept");
+    CHECK(kept->front().role == "writer");
+    CHECK(kept->front().updated_at == ns_entry(1, "kept").updated_at + 10);
+    CHECK(kept->front().created_at == ns_entry(1, "kept").created_at);
+    CHECK(**again->find_namespace_by_stream("16661:0xflow", root_of(103)) == ns_entry(3, "elsewhere", "16661:0xflow"));
+    CHECK_FALSE(again->find_namespace_by_stream("16602:0xflow", root_of(102))->has_value());
+    CHECK(sqlite_value(path, "SELECT stream FROM zerog_namespaces WHERE name = 'kept'") == to_hex(root_of(101)));  // lower-case 0x-hex, as the roots
+    std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("SQLite and PostgreSQL: a schema version 1 database is migrated and keeps its records", "[store][namespaces]") {
+    REQUIRE(store::schema_version == 2);
+    SECTION("SQLite") {
+        const std::string dir = temp_dir();
+        const std::string path = dir + "/zerog.db";
+        sqlite_script(path, version1_script(store::dialect::sqlite));
+        CHECK(sqlite_value(path, "SELECT count(*) FROM sqlite_master WHERE name = 'zerog_namespaces'") == "0");
+        {
+            auto db = store::database::open(path);
+            REQUIRE(db);
+            check_migrated(*db);
+        }
+        CHECK(sqlite_value(path, "SELECT value FROM zerog_meta WHERE key = 'schema_version'") == "2");
+        auto again = store::database::open(path);  // opening a current database changes nothing
+        REQUIRE(again);
+        CHECK(again->list_namespaces("16602:0xflow")->size() == 1);
+        CHECK((*again->find_submission(root_of(1), "16602:0xflow"))->tx_seq == std::optional<std::uint64_t>(17));
+        std::filesystem::remove_all(dir);
+    }
+    SECTION("PostgreSQL") {
+        const std::string url = testing::postgres_server::instance().fresh_database();
+        pg_script(url, version1_script(store::dialect::postgresql));
+        CHECK(pg_script(url, "SELECT count(*) FROM information_schema.tables WHERE table_name = 'zerog_namespaces'") == "0");
+        {
+            auto db = store::database::open(url);
+            REQUIRE(db);
+            check_migrated(*db);
+        }
+        CHECK(pg_script(url, "SELECT value FROM zerog_meta WHERE key = 'schema_version'") == "2");
+        auto again = store::database::open(url);
+        REQUIRE(again);
+        CHECK(again->list_namespaces("16602:0xflow")->size() == 1);
+        CHECK((*again->find_submission(root_of(1), "16602:0xflow"))->tx_seq == std::optional<std::uint64_t>(17));
+    }
+}
+
+TEST_CASE("the namespace registry of the test double and of the null model", "[store][namespaces]") {
+    SECTION("mock_persistence: memory, a call log and injected failures") {
+        zerog::testing::mock_persistence m;
+        REQUIRE(m.add_namespace(ns_entry(1, "a")));
+        CHECK(**m.find_namespace("16602:0xflow", "a") == ns_entry(1, "a"));
+        m.fail_next = zerog::error(errc::io_error, "disk gone");
+        auto failed = m.list_namespaces("16602:0xflow");
+        REQUIRE_FALSE(failed);
+        CHECK(failed.error().is(errc::io_error));
+        CHECK(m.list_namespaces("16602:0xflow")->size() == 1);  // once only
+        CHECK(m.add_namespace(ns_entry(1, "b")).error().is(errc::already_exists));
+        CHECK(*m.remove_namespace("16602:0xflow", "a"));
+        CHECK(m.calls == std::vector<std::string>{"add_namespace:a", "find_namespace:a", "list_namespaces:16602:0xflow",
+                                                  "list_namespaces:16602:0xflow", "add_namespace:b", "remove_namespace:a"});
+    }
+    SECTION("no_persistence: writes are accepted and forgotten") {
+        const policy::no_persistence none;
+        CHECK(none.add_namespace(ns_entry(1, "a")));
+        CHECK(none.update_namespace(ns_entry(1, "a")));
+        CHECK_FALSE(none.find_namespace("16602:0xflow", "a")->has_value());
+        CHECK_FALSE(none.find_namespace_by_stream("16602:0xflow", root_of(101))->has_value());
+        CHECK(none.list_namespaces("16602:0xflow")->empty());
+        CHECK_FALSE(*none.remove_namespace("16602:0xflow", "a"));
+    }
 }

@@ -4,9 +4,11 @@
 //       the whole value (slices pinned to one version); without --out and --json the bytes go to
 //       stdout as they are. Exit 1 when the key has no live value.
 //       → {"stream","key","version","size","found","value"(base64) | "out"}
-//   kv put STREAM KEY (VALUE | --file F) [--profile P] [--json]
+//   kv put STREAM KEY (VALUE | --file F) [--expect-version V] [--profile P] [--json]
 //       one paid batch (one upload, tagged with STREAM), then the node's verdict. Exit 0 only on
 //       Commit; any other verdict is printed and exits 1 (the batch is paid and on chain).
+//       --expect-version V: compare-and-set; VersionConfliction if KEY was written after seq V
+//       (`kv get --json` prints a key's version).
 //       → {"stream","key","txSeq","root","txHash","fee","result","committed"}
 //   kv ls STREAM [--prefix P] [--limit N] [--profile P] [--json]
 //       live keys in order, as of one snapshot (the node's replay position when the listing
@@ -30,6 +32,8 @@ client::kv_client_options kv_options(const config::configuration& cfg) {
     client::kv_client_options o;
     o.kv_urls = cfg.kv_urls.value;
     o.rpc_timeout = std::min(o.rpc_timeout, cfg.timeouts.rpc.value);
+    o.read_timeout = cfg.timeouts.download.value;    // a whole value read, lag waits included
+    o.result_timeout = cfg.timeouts.finality.value;  // a put's wait for the node's verdict
     return o;
 }
 
@@ -114,7 +118,17 @@ int kv_get(const std::vector<std::string>& raw) {
 int kv_put(const std::vector<std::string>& raw) {
     const cli::args a(raw, {"json"});
     if (!a.errors().empty()) return cli::usage_error("kv put", a.errors().front());
-    if (auto u = a.unknown({"json", "profile", "file"}); !u.empty()) return cli::usage_error("kv put", "unknown option " + u.front());
+    if (auto u = a.unknown({"json", "profile", "file", "expect-version"}); !u.empty()) return cli::usage_error("kv put", "unknown option " + u.front());
+    std::optional<std::uint64_t> expect;
+    if (auto v = a.get("expect-version")) {
+        std::size_t pos = 0;
+        try {
+            expect = std::stoull(*v, &pos);
+        } catch (...) {
+            pos = 0;
+        }
+        if (pos == 0 || pos != v->size() || (*v)[0] == '-') return cli::usage_error("kv put", "--expect-version takes an unsigned integer (a tx seq)");
+    }
     const bool from_file = a.get("file").has_value();
     if (a.positional().size() != (from_file ? 2u : 3u)) return cli::usage_error("kv put", "expected STREAM KEY VALUE, or STREAM KEY --file F");
     const bool js = a.has("json");
@@ -143,6 +157,12 @@ int kv_put(const std::vector<std::string>& raw) {
     if (value.empty()) return cli::usage_error("kv put", "an empty value would delete the key; not written");
     kv::batch b;
     b.writes.push_back({*stream, *key, std::move(value)});
+    if (expect) {  // compare-and-set: KEY must not have been written after seq V (a read set, §5.2)
+        client::kv_read_set rs;
+        rs.version = *expect;
+        rs.add(*stream, *key);
+        rs.apply_to(b);
+    }
     client::kv_client<zerog::storage_policies> c(kv_options(s->cfg), *s->client);
     auto r = c.put(std::move(b));
     if (!r) return fail_with("kv put", r.error(), js);
@@ -233,5 +253,5 @@ int kv_ls(const std::vector<std::string>& raw) {
 }  // namespace
 
 ZEROG_COMMAND(reg_kv_get, "kv get", "kv get STREAM KEY [--version V] [--out F] [--profile P] [--json]   (KEY: text, or 0x… bytes)", kv_get);
-ZEROG_COMMAND(reg_kv_put, "kv put", "kv put STREAM KEY (VALUE | --file F) [--profile P] [--json]   (one paid batch; exit 0 only on Commit)", kv_put);
+ZEROG_COMMAND(reg_kv_put, "kv put", "kv put STREAM KEY (VALUE | --file F) [--expect-version V] [--profile P] [--json]   (one paid batch; exit 0 only on Commit)", kv_put);
 ZEROG_COMMAND(reg_kv_ls, "kv ls", "kv ls STREAM [--prefix P] [--limit N] [--profile P] [--json]   (keys as of one snapshot)", kv_ls);

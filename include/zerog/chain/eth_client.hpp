@@ -3,7 +3,9 @@
 //
 //   chain_id, block_number, get_balance, get_transaction_count (default "pending"), gas_price,
 //   max_priority_fee_per_gas, fee_history, get_block_header, estimate_gas, call,
-//   send_raw_transaction, get_transaction_receipt, get_logs, get_code.
+//   send_raw_transaction, get_transaction_receipt, get_logs, get_code, and sender_public_key
+//   (eth_getTransactionByHash + chain/sender_key.hpp: the secp256k1 public key of the account
+//   that sent a transaction).
 //
 // One code path: every method is a coroutine, `name_async(...)` (`asio::awaitable<result<T>>`); the
 // blocking `name(...)` runs the same coroutine to completion (net/sync.hpp).
@@ -33,6 +35,7 @@
 #pragma once
 
 #include <zerog/chain/detail/eth_json.hpp>
+#include <zerog/chain/sender_key.hpp>
 #include <zerog/codec/abi_errors.hpp>
 #include <zerog/crypto/keccak.hpp>
 #include <zerog/net/jsonrpc.hpp>
@@ -228,17 +231,14 @@ public:
         const hash256 expected = crypto::keccak256(raw);
         json::array p;
         p.push_back(json::value(to_hex(raw)));
-        frame_ids ids;
-        ids.emplace_back("tx", to_hex(expected));
+        const frame_ids ids = tx_ids(expected);
         auto v = co_await invoke("eth_sendRawTransaction", std::move(p), std::move(req), ids);
         if (!v) co_return std::move(v).error();
         auto h = decoded(detail::parse_hash(*v, "result"), "eth_sendRawTransaction", ids);
         if (!h) co_return std::move(h).error();
         if (*h != expected)
-            co_return with_ids(zerog::error(errc::malformed_response, "node answered hash " + to_hex(*h) + ", not keccak256(raw)")
-                                   .during("decoding the result of eth_sendRawTransaction")
-                                   .at(rpc_.url()),
-                               ids);
+            co_return decoding_error(zerog::error(errc::malformed_response, "node answered hash " + to_hex(*h) + ", not keccak256(raw)"),
+                                     "eth_sendRawTransaction", ids);
         co_return *h;
     }
 
@@ -246,18 +246,15 @@ public:
     asio::awaitable<result<std::optional<receipt>>> get_transaction_receipt_async(hash256 tx, opt_request req = std::nullopt) {
         json::array p;
         p.push_back(json::value(to_hex(tx)));
-        frame_ids ids;
-        ids.emplace_back("tx", to_hex(tx));
+        const frame_ids ids = tx_ids(tx);
         auto v = co_await invoke("eth_getTransactionReceipt", std::move(p), std::move(req), ids);
         if (!v) co_return std::move(v).error();
         if (v->is_null()) co_return std::optional<receipt>();
         auto r = decoded(detail::parse_receipt(*v), "eth_getTransactionReceipt", ids);
         if (!r) co_return std::move(r).error();
         if (r->transaction_hash != tx)
-            co_return with_ids(zerog::error(errc::malformed_response, "receipt is for transaction " + to_hex(r->transaction_hash))
-                                   .during("decoding the result of eth_getTransactionReceipt")
-                                   .at(rpc_.url()),
-                               ids);
+            co_return decoding_error(zerog::error(errc::malformed_response, "receipt is for transaction " + to_hex(r->transaction_hash)),
+                                     "eth_getTransactionReceipt", ids);
         co_return std::optional<receipt>(std::move(*r));
     }
 
@@ -279,6 +276,35 @@ public:
         auto v = co_await invoke("eth_getCode", std::move(p), std::move(req), ids);
         if (!v) co_return std::move(v).error();
         co_return decoded(detail::parse_data(*v, "result"), "eth_getCode", ids);
+    }
+
+    /// eth_getTransactionByHash(tx), then recover_sender_public_key (chain/sender_key.hpp): the
+    /// sender's 33-byte compressed public key, its address checked against the answer's `from`
+    /// and the signed fields against `tx` itself. Errors: not_found when the node knows no such
+    /// transaction; malformed_response, not_supported, invalid_signature, verification_failed as
+    /// recover_sender_public_key says (the answer's hash differing from `tx`: malformed_response).
+    asio::awaitable<result<fixed_bytes<33>>> sender_public_key_async(hash256 tx, opt_request req = std::nullopt) {
+        json::array p;
+        p.push_back(json::value(to_hex(tx)));
+        const frame_ids ids = tx_ids(tx);
+        auto v = co_await invoke("eth_getTransactionByHash", std::move(p), std::move(req), ids);
+        if (!v) co_return std::move(v).error();
+        if (v->is_null())
+            co_return with_ids(zerog::error(errc::not_found, "no transaction " + to_hex(tx) + " on this chain")
+                                   .during("eth_getTransactionByHash")
+                                   .at(rpc_.url()),
+                               ids);
+        auto obj = decoded(detail::want_object(*v, "result"), "eth_getTransactionByHash", ids);
+        if (!obj) co_return std::move(obj).error();
+        // The answer must be the transaction asked for (its own hash is checked against its fields).
+        const json::value* h = (*obj)->if_contains("hash");
+        auto hash = decoded(h ? detail::parse_hash(*h, "hash") : result<hash256>(detail::bad_field("hash", "missing")),
+                            "eth_getTransactionByHash", ids);
+        if (!hash) co_return std::move(hash).error();
+        if (*hash != tx)
+            co_return decoding_error(zerog::error(errc::malformed_response, "node answered transaction " + to_hex(*hash)),
+                                     "eth_getTransactionByHash", ids);
+        co_return decoded(recover_sender_public_key(**obj), "eth_getTransactionByHash", ids);
     }
 
     net::jsonrpc_client<T>& rpc() noexcept { return rpc_; }
@@ -306,6 +332,7 @@ public:
     result<std::optional<receipt>> get_transaction_receipt(hash256 h) { return run(get_transaction_receipt_async(h)); }
     result<std::vector<log_entry>> get_logs(log_filter f) { return run(get_logs_async(std::move(f))); }
     result<bytes> get_code(crypto::address a, block_tag at = block_tag::latest()) { return run(get_code_async(a, std::move(at))); }
+    result<fixed_bytes<33>> sender_public_key(hash256 tx) { return run(sender_public_key_async(tx)); }
 
 private:
     template <class R>
@@ -316,6 +343,11 @@ private:
     static frame_ids address_ids(const crypto::address& a) {
         frame_ids ids;
         ids.emplace_back("address", a.to_checksum_hex());
+        return ids;
+    }
+    static frame_ids tx_ids(const hash256& tx) {
+        frame_ids ids;
+        ids.emplace_back("tx", to_hex(tx));
         return ids;
     }
     static frame_ids call_ids(const call_request& c) {
@@ -341,11 +373,15 @@ private:
         co_return std::get<json::value>(std::move(*out));
     }
 
+    // `e` in context "decoding the result of method (ids) at endpoint": a result that is malformed,
+    // or well-formed but not the answer asked for (another transaction's hash).
+    zerog::error decoding_error(zerog::error e, const std::string& method, const frame_ids& ids) const {
+        return with_ids(std::move(e).during("decoding the result of " + method).at(rpc_.url()), ids);
+    }
     template <class R>
     result<R> decoded(result<R> r, const std::string& method, const frame_ids& ids) const {
         if (r) return r;
-        auto e = std::move(r).error().during("decoding the result of " + method).at(rpc_.url());
-        return with_ids(std::move(e), ids);
+        return decoding_error(std::move(r).error(), method, ids);
     }
 
     net::jsonrpc_client<T> rpc_;

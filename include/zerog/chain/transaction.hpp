@@ -1,4 +1,5 @@
-// Ethereum transactions: EIP-1559 (type 2) and legacy EIP-155, signing and strict decoding.
+// Ethereum transactions: EIP-1559 (type 2), EIP-2930 (type 1) and legacy EIP-155, signing and
+// strict decoding.
 //
 //   signing_hash(tx)                 keccak256 of what the signer signs
 //   sign_transaction(tx, signer)     → signed_transaction {raw, hash = keccak(raw), sender, sig}
@@ -7,6 +8,8 @@
 // Wire formats (byte-identical to go-ethereum and ethers):
 //   legacy  rlp([nonce, gasPrice, gas, to, value, data, v, r, s]), v = chainId*2 + 35 + recid,
 //           signed over rlp([nonce, gasPrice, gas, to, value, data, chainId, 0, 0]);
+//   type 1  0x01 ‖ rlp([chainId, nonce, gasPrice, gas, to, value, data, accessList, yParity, r, s]),
+//           signed over 0x01 ‖ rlp(the first eight);
 //   type 2  0x02 ‖ rlp([chainId, nonce, maxPriorityFeePerGas, maxFeePerGas, gas, to, value, data,
 //           accessList, yParity, r, s]), signed over 0x02 ‖ rlp(the first nine).
 // `to` is the empty string for contract creation.
@@ -16,8 +19,9 @@
 // 2^64-1 (EIP-2681), gas at least the 21000 intrinsic minimum, legacy chain id small enough for v
 // to fit 64 bits. Decoding accepts only canonical RLP, low-s signatures (EIP-2), re-encodes the
 // result and demands the exact input bytes back, and also parses pre-EIP-155 legacy transactions
-// (v = 27/28, reported with chain_id 0) so devnet tooling can read them. Type 1 (EIP-2930) and
-// blob/set-code types are reported as errc::not_supported.
+// (v = 27/28, reported with chain_id 0) so devnet tooling can read them. Blob (3), set-code (4)
+// and other types are reported as errc::not_supported. The same encoders serve
+// chain/sender_key.hpp, which rebuilds a transaction from a node's JSON to recover its sender.
 //
 // Thread safety: pure functions; `sign_transaction` calls the signer's const `sign_digest`.
 #pragma once
@@ -34,6 +38,9 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
+#include <string_view>
+#include <type_traits>
 #include <variant>
 #include <vector>
 
@@ -72,8 +79,27 @@ struct eip1559_tx {
     friend bool operator==(const eip1559_tx&, const eip1559_tx&) = default;
 };
 
-/// Either transaction type.
-using transaction = std::variant<legacy_tx, eip1559_tx>;
+/// EIP-2930 access-list transaction (type 1): a legacy gas price plus an access list.
+struct eip2930_tx {
+    std::uint64_t chain_id = 0;
+    std::uint64_t nonce = 0;
+    uint256 gas_price;
+    std::uint64_t gas = 0;
+    std::optional<crypto::address> to;  ///< nullopt: contract creation
+    uint256 value;
+    bytes data;
+    std::vector<access_list_entry> access_list;
+    friend bool operator==(const eip2930_tx&, const eip2930_tx&) = default;
+};
+
+/// Any supported transaction type (eip2930_tx last: existing indices stay).
+using transaction = std::variant<legacy_tx, eip1559_tx, eip2930_tx>;
+
+/// The EIP-2718 type byte of `t` (0 for legacy).
+inline std::uint8_t type_of(const transaction& t) noexcept {
+    if (std::holds_alternative<legacy_tx>(t)) return 0;
+    return std::holds_alternative<eip2930_tx>(t) ? 1 : 2;
+}
 
 /// A signed transaction: what eth_sendRawTransaction takes (`raw`), its hash, and who signed it.
 struct signed_transaction {
@@ -100,6 +126,7 @@ inline result<void> validate(const transaction& t) {
         if (l->chain_id > (UINT64_MAX - 36) / 2) return bad("chain id " + std::to_string(l->chain_id) + " too large for a legacy v value");
         return {};
     }
+    if (const auto* a = std::get_if<eip2930_tx>(&t)) return check_common(a->chain_id, a->nonce, a->gas);
     const auto& d = std::get<eip1559_tx>(t);
     ZEROG_CHECK(check_common(d.chain_id, d.nonce, d.gas));
     if (d.max_priority_fee_per_gas > d.max_fee_per_gas)
@@ -126,47 +153,52 @@ inline void append_access_list(bytes& out, const std::vector<access_list_entry>&
     rlp::append_list(out, entries);
 }
 
-/// The RLP payload (fields without the list header) shared by signing and raw encodings.
-inline bytes legacy_fields(const legacy_tx& t) {
+/// Typed (EIP-2718) transactions: every type but legacy.
+template <class Tx>
+inline constexpr bool is_typed_v = !std::is_same_v<Tx, legacy_tx>;
+
+/// The RLP payload of `t` without signature and list header, shared by the signing and raw
+/// encodings: [chainId,] nonce, fees, gas, to, value, data[, accessList]. The types differ only
+/// in the bracketed fields (typed transactions) and in their fees (gasPrice, or type 2's
+/// maxPriorityFeePerGas and maxFeePerGas). decode_unsigned_fields reads the same list.
+template <class Tx>
+bytes unsigned_fields(const Tx& t) {
     bytes p;
+    if constexpr (is_typed_v<Tx>) rlp::append_uint(p, t.chain_id);
     rlp::append_uint(p, t.nonce);
-    rlp::append_uint(p, t.gas_price);
+    if constexpr (std::is_same_v<Tx, eip1559_tx>) {
+        rlp::append_uint(p, t.max_priority_fee_per_gas);
+        rlp::append_uint(p, t.max_fee_per_gas);
+    } else {
+        rlp::append_uint(p, t.gas_price);
+    }
     rlp::append_uint(p, t.gas);
     append_to(p, t.to);
     rlp::append_uint(p, t.value);
     rlp::append_bytes(p, t.data);
+    if constexpr (is_typed_v<Tx>) append_access_list(p, t.access_list);
     return p;
 }
-inline bytes eip1559_fields(const eip1559_tx& t) {
-    bytes p;
-    rlp::append_uint(p, t.chain_id);
-    rlp::append_uint(p, t.nonce);
-    rlp::append_uint(p, t.max_priority_fee_per_gas);
-    rlp::append_uint(p, t.max_fee_per_gas);
-    rlp::append_uint(p, t.gas);
-    append_to(p, t.to);
-    rlp::append_uint(p, t.value);
-    rlp::append_bytes(p, t.data);
-    append_access_list(p, t.access_list);
-    return p;
+/// The same for whichever type `t` holds.
+inline bytes unsigned_fields(const transaction& t) {
+    return std::visit([](const auto& x) { return unsigned_fields(x); }, t);
 }
 inline void append_sig_word(bytes& p, const hash256& w) { rlp::append_uint(p, *uint256::from_be_bytes(w)); }
 
 /// Signing hash without validation (decoding must hash pre-EIP-155 transactions too).
 inline hash256 unchecked_signing_hash(const transaction& t) {
     bytes out;
+    bytes p = unsigned_fields(t);
     if (const auto* l = std::get_if<legacy_tx>(&t)) {
-        bytes p = legacy_fields(*l);
         if (l->chain_id != 0) {  // EIP-155: chainId, 0, 0
             rlp::append_uint(p, l->chain_id);
             rlp::append_uint(p, std::uint64_t{0});
             rlp::append_uint(p, std::uint64_t{0});
         }
-        rlp::append_list(out, p);
     } else {
-        out.push_back(0x02);
-        rlp::append_list(out, eip1559_fields(std::get<eip1559_tx>(t)));
+        out.push_back(type_of(t));
     }
+    rlp::append_list(out, p);
     return crypto::keccak256(out);
 }
 
@@ -181,21 +213,17 @@ inline result<hash256> signing_hash(const transaction& t) {
 /// The raw signed encoding of `t` with `sig` (no validation; use sign_transaction normally).
 inline bytes encode_signed(const transaction& t, const crypto::signature& sig) {
     bytes out;
+    bytes p = detail::unsigned_fields(t);
     if (const auto* l = std::get_if<legacy_tx>(&t)) {
-        bytes p = detail::legacy_fields(*l);
         const std::uint64_t v = l->chain_id ? l->chain_id * 2 + 35 + sig.recovery_id : 27u + sig.recovery_id;
         rlp::append_uint(p, v);
-        detail::append_sig_word(p, sig.r);
-        detail::append_sig_word(p, sig.s);
-        rlp::append_list(out, p);
     } else {
-        bytes p = detail::eip1559_fields(std::get<eip1559_tx>(t));
-        rlp::append_uint(p, std::uint64_t{sig.recovery_id});
-        detail::append_sig_word(p, sig.r);
-        detail::append_sig_word(p, sig.s);
-        out.push_back(0x02);
-        rlp::append_list(out, p);
+        rlp::append_uint(p, std::uint64_t{sig.recovery_id});  // yParity
+        out.push_back(type_of(t));
     }
+    detail::append_sig_word(p, sig.r);
+    detail::append_sig_word(p, sig.s);
+    rlp::append_list(out, p);
     return out;
 }
 
@@ -247,6 +275,55 @@ inline result<std::vector<access_list_entry>> decode_access_list(const rlp::item
     return out;
 }
 
+/// Decode what unsigned_fields<Tx> encodes from the first fields of `f` (the caller checked the
+/// count; the signature follows in the last three).
+template <class Tx>
+result<void> decode_unsigned_fields(const std::vector<rlp::item>& f, Tx& t) {
+    std::size_t i = 0;
+    if constexpr (is_typed_v<Tx>) {
+        ZEROG_TRY(t.chain_id, f[i++].to_u64("chainId"));
+    }
+    ZEROG_TRY(t.nonce, f[i++].to_u64("nonce"));
+    if constexpr (std::is_same_v<Tx, eip1559_tx>) {
+        ZEROG_TRY(t.max_priority_fee_per_gas, f[i++].to_uint256("maxPriorityFeePerGas"));
+        ZEROG_TRY(t.max_fee_per_gas, f[i++].to_uint256("maxFeePerGas"));
+    } else {
+        ZEROG_TRY(t.gas_price, f[i++].to_uint256("gasPrice"));
+    }
+    ZEROG_TRY(t.gas, f[i++].to_u64("gas"));
+    ZEROG_TRY(t.to, decode_to(f[i++]));
+    ZEROG_TRY(t.value, f[i++].to_uint256("value"));
+    if (f[i].is_list) return fail(errc::parse_error, "data field at offset " + std::to_string(f[i].offset) + " is a list");
+    t.data = f[i++].str;
+    if constexpr (is_typed_v<Tx>) {
+        ZEROG_TRY(t.access_list, decode_access_list(f[i]));
+    }
+    return {};
+}
+
+/// A typed transaction (type byte raw[0], `n_fields` fields with the signature, `name` its EIP for
+/// messages): the fields, then the common tail yParity, r, s and the chain id check. Sets tx and sig.
+template <class Tx>
+result<signed_transaction> decode_typed(byte_span raw, std::string_view name, std::size_t n_fields) {
+    ZEROG_TRY(const rlp::item root, rlp::decode(raw.subspan(1)).during("decoding the type-" + std::to_string(raw[0]) +
+                                                                        " payload (offsets after the type byte)"));
+    if (!root.is_list || root.list.size() != n_fields)
+        return fail(errc::parse_error, std::string(name) + " transaction has " + std::to_string(root.list.size()) + " fields, expected " +
+                                           std::to_string(n_fields));
+    const auto& f = root.list;
+    signed_transaction out;
+    Tx t;
+    ZEROG_CHECK(decode_unsigned_fields(f, t));
+    ZEROG_TRY(const std::uint64_t y, f[n_fields - 3].to_u64("yParity"));
+    if (y > 1) return fail(errc::invalid_signature, "yParity " + std::to_string(y) + " is not 0 or 1");
+    out.sig.recovery_id = static_cast<std::uint8_t>(y);
+    ZEROG_TRY(out.sig.r, decode_sig_word(f[n_fields - 2], "r"));
+    ZEROG_TRY(out.sig.s, decode_sig_word(f[n_fields - 1], "s"));
+    if (t.chain_id == 0) return fail(errc::invalid_argument, std::string(name) + " transaction with chain id 0");
+    out.tx = std::move(t);
+    return out;
+}
+
 inline result<signed_transaction> decode_raw_impl(byte_span raw) {
     if (raw.empty()) return fail(errc::empty_input, "empty raw transaction");
     signed_transaction out;
@@ -256,13 +333,7 @@ inline result<signed_transaction> decode_raw_impl(byte_span raw) {
             return fail(errc::parse_error, "legacy transaction has " + std::to_string(root.list.size()) + " fields, expected 9");
         const auto& f = root.list;
         legacy_tx t;
-        ZEROG_TRY(t.nonce, f[0].to_u64("nonce"));
-        ZEROG_TRY(t.gas_price, f[1].to_uint256("gasPrice"));
-        ZEROG_TRY(t.gas, f[2].to_u64("gas"));
-        ZEROG_TRY(t.to, decode_to(f[3]));
-        ZEROG_TRY(t.value, f[4].to_uint256("value"));
-        if (f[5].is_list) return fail(errc::parse_error, "data field at offset " + std::to_string(f[5].offset) + " is a list");
-        t.data = f[5].str;
+        ZEROG_CHECK(decode_unsigned_fields(f, t));
         ZEROG_TRY(const std::uint64_t v, f[6].to_u64("v"));
         if (v == 27 || v == 28) {
             t.chain_id = 0;
@@ -276,33 +347,15 @@ inline result<signed_transaction> decode_raw_impl(byte_span raw) {
         ZEROG_TRY(out.sig.r, decode_sig_word(f[7], "r"));
         ZEROG_TRY(out.sig.s, decode_sig_word(f[8], "s"));
         out.tx = std::move(t);
+    } else if (raw[0] == 0x01) {
+        ZEROG_TRY(out, decode_typed<eip2930_tx>(raw, "EIP-2930", 11));
     } else if (raw[0] == 0x02) {
-        ZEROG_TRY(const rlp::item root, rlp::decode(raw.subspan(1)).during("decoding the type-2 payload (offsets after the type byte)"));
-        if (!root.is_list || root.list.size() != 12)
-            return fail(errc::parse_error, "EIP-1559 transaction has " + std::to_string(root.list.size()) + " fields, expected 12");
-        const auto& f = root.list;
-        eip1559_tx t;
-        ZEROG_TRY(t.chain_id, f[0].to_u64("chainId"));
-        ZEROG_TRY(t.nonce, f[1].to_u64("nonce"));
-        ZEROG_TRY(t.max_priority_fee_per_gas, f[2].to_uint256("maxPriorityFeePerGas"));
-        ZEROG_TRY(t.max_fee_per_gas, f[3].to_uint256("maxFeePerGas"));
-        ZEROG_TRY(t.gas, f[4].to_u64("gas"));
-        ZEROG_TRY(t.to, decode_to(f[5]));
-        ZEROG_TRY(t.value, f[6].to_uint256("value"));
-        if (f[7].is_list) return fail(errc::parse_error, "data field at offset " + std::to_string(f[7].offset) + " is a list");
-        t.data = f[7].str;
-        ZEROG_TRY(t.access_list, decode_access_list(f[8]));
-        ZEROG_TRY(const std::uint64_t y, f[9].to_u64("yParity"));
-        if (y > 1) return fail(errc::invalid_signature, "yParity " + std::to_string(y) + " is not 0 or 1");
-        out.sig.recovery_id = static_cast<std::uint8_t>(y);
-        ZEROG_TRY(out.sig.r, decode_sig_word(f[10], "r"));
-        ZEROG_TRY(out.sig.s, decode_sig_word(f[11], "s"));
-        if (t.chain_id == 0) return fail(errc::invalid_argument, "EIP-1559 transaction with chain id 0");
+        ZEROG_TRY(out, decode_typed<eip1559_tx>(raw, "EIP-1559", 12));
+        const auto& t = std::get<eip1559_tx>(out.tx);
         if (t.max_priority_fee_per_gas > t.max_fee_per_gas)
             return fail(errc::invalid_argument, "maxPriorityFeePerGas exceeds maxFeePerGas");
-        out.tx = std::move(t);
     } else if (raw[0] <= 0x7f) {
-        return fail(errc::not_supported, "transaction type " + std::to_string(raw[0]) + " is not supported (only legacy and type 2)");
+        return fail(errc::not_supported, "transaction type " + std::to_string(raw[0]) + " is not supported (only legacy, 1 and 2)");
     } else {
         return fail(errc::parse_error, "first byte 0x" + to_hex(raw.first(1), false) + " is neither a transaction type nor an RLP list");
     }
@@ -317,7 +370,7 @@ inline result<signed_transaction> decode_raw_impl(byte_span raw) {
 
 }  // namespace detail
 
-/// Parse a raw signed transaction (legacy or type 2), verify the signature is well-formed and
+/// Parse a raw signed transaction (legacy, type 1 or type 2), verify the signature is well-formed and
 /// low-s, and recover the sender. Errors carry the RLP offset of the offending field.
 inline result<signed_transaction> decode_raw_transaction(byte_span raw) {
     return detail::decode_raw_impl(raw).during("decoding a raw transaction");

@@ -44,6 +44,7 @@
 #include <zerog/net/jsonrpc.hpp>
 #include <zerog/net/sync.hpp>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <optional>
@@ -101,6 +102,23 @@ struct kv_put_result {
     uint256 fee;
     kv::tx_outcome outcome;  ///< the node's verdict (Commit, VersionConfliction, …)
     bool committed() const noexcept { return outcome.committed(); }
+};
+
+/// Optimistic concurrency (§5.2). Keys read through `kv_reader::read_tracked_async` are read at
+/// one pinned version and remembered; `apply_to(batch)` gives the batch that version and those
+/// reads, so the KV node commits it only if none of those keys, and none the batch writes, was
+/// written after the version. Otherwise the verdict is `VersionConfliction` and nothing applies:
+/// read again and retry. Value type.
+struct kv_read_set {
+    std::uint64_t version = kv::no_version_check;  ///< no_version_check until the first tracked read pins it
+    std::vector<kv::kv_read> reads;
+
+    bool pinned() const noexcept { return version != kv::no_version_check; }
+    void add(const kv::stream_id& s, bytes key) { reads.push_back(kv::kv_read{s, std::move(key)}); }
+    void apply_to(kv::batch& b) const {
+        b.version = version;
+        b.reads.insert(b.reads.end(), reads.begin(), reads.end());
+    }
 };
 
 namespace kv_detail {
@@ -162,12 +180,32 @@ public:
         o_.poll_max = std::max(o_.poll_max, o_.poll_min);
     }
 
-    /// The value of `key` in `stream` as of `version` (latest when absent), all of it.
+    /// The value of `key` in `stream` as of `version` (latest when absent), all of it. A version
+    /// the node has not replayed yet (it lags, or the write is recent) is waited for until the
+    /// read's deadline, then errc::deadline_exceeded saying how far the node is: a node answers
+    /// such a read with whatever it has, which would be a silently stale value.
     asio::awaitable<result<kv_value>> get_value_async(kv::stream_id stream, bytes key, std::optional<std::uint64_t> version = std::nullopt) {
         const auto deadline = until(o_.read_timeout);
+        if (version && *version != kv::no_version_check && *version >= seen_applied_.load(std::memory_order_relaxed)) {
+            auto w = co_await wait_replayed(*version, deadline);
+            if (!w) co_return std::move(w).error().during("reading key " + kv::result_key_text(key) + " of stream " + to_hex(stream));
+        }
         auto v = co_await value_at(stream, key, version, deadline);
         if (!v) co_return std::move(v).error().during("reading key " + kv::result_key_text(key) + " of stream " + to_hex(stream));
         co_return std::move(*v);
+    }
+
+    /// Read `key` for a later conditional write (kv_read_set): the first tracked read pins the
+    /// set to the node's replay position (the last seq it has decided), every read is at that
+    /// version, and the key joins the set.
+    asio::awaitable<result<kv_value>> read_tracked_async(kv_read_set& rs, kv::stream_id stream, bytes key) {
+        if (!rs.pinned()) {
+            ZEROG_CO_TRY(const kv_progress p, co_await progress_async());
+            rs.version = p.applied_seq == 0 ? 0 : p.applied_seq - 1;
+        }
+        auto v = co_await get_value_async(stream, key, rs.version);
+        if (v) rs.add(stream, std::move(key));
+        co_return v;
     }
 
     /// The smallest / largest live key of `stream` (as of `version`), with its value; none when empty.
@@ -218,6 +256,8 @@ public:
         if (!o) co_return fail(errc::malformed_response, "kv_getReplayProgress: not an object");
         kv_progress r;
         ZEROG_CO_TRY(r.applied_seq, kv_detail::u64_field(*o, "appliedSeq"));
+        for (std::uint64_t seen = seen_applied_.load(std::memory_order_relaxed); r.applied_seq > seen;)
+            if (seen_applied_.compare_exchange_weak(seen, r.applied_seq, std::memory_order_relaxed)) break;
         if (const json::value* f = o->if_contains("firstTxSeq"); f && !f->is_null()) {
             ZEROG_CO_TRY(const std::uint64_t first, kv_detail::u64_of(*f, "firstTxSeq"));
             r.first_tx_seq = first;
@@ -323,6 +363,21 @@ protected:
     }
 
 private:
+    /// Until the node has replayed `version` (appliedSeq > version) or `deadline`.
+    asio::awaitable<result<void>> wait_replayed(std::uint64_t version, steady_time deadline) {
+        auto pause = o_.poll_min;
+        for (;;) {
+            ZEROG_CO_TRY(const kv_progress p, co_await progress_async());
+            if (p.applied_seq > version) co_return result<void>{};
+            if (now() + pause >= deadline)
+                co_return fail(errc::deadline_exceeded, "the KV node has replayed up to seq " +
+                                                            (p.applied_seq ? std::to_string(p.applied_seq - 1) : std::string("(none)")) +
+                                                            " only: version " + std::to_string(version) + " was not reached within the deadline (the node lags)");
+            co_await detail::sleep_for(pause);
+            pause = std::min(o_.poll_max, pause * 2);
+        }
+    }
+
     /// [account?, stream, key?, version?]: the positional params of the permission queries.
     static json::array params_of(const crypto::address* who, const kv::stream_id& stream, const bytes* key, std::optional<std::uint64_t> version) {
         json::array p;
@@ -417,6 +472,7 @@ private:
 protected:
     kv_client_options o_;
     Policies* p_;
+    std::atomic<std::uint64_t> seen_applied_{0};  ///< the highest appliedSeq any answer reported
     net::blocking_runner runner_;
 };
 

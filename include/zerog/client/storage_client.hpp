@@ -186,6 +186,15 @@ public:
     asio::awaitable<result<repair_result>> repair_async(hash256 root, std::string path, repair_options opt = {});
     /// Rebuild the submission records of an account from the Flow's Submit events (storage_recovery.hpp).
     asio::awaitable<result<rebuild_result>> rebuild_records_async(rebuild_options opt = {});
+    /// The Flow's Submit logs with topic1 (the submitter) = `account` in blocks [from, to]:
+    /// eth_getLogs in ranges of `blocks_per_query`, halved whenever the node refuses one (range or
+    /// result caps) down to one block; removed logs dropped; more than `max_events` is an error.
+    /// Errors say which block to resume from. (storage_recovery.hpp)
+    asio::awaitable<result<std::vector<chain::log_entry>>> submit_logs_async(crypto::address flow, crypto::address account, std::uint64_t from_block,
+                                                                              std::uint64_t to_block, std::uint64_t blocks_per_query,
+                                                                              std::size_t max_events, steady_time deadline);
+    /// The chain's latest block number (the configured RPC endpoints, guarded).
+    asio::awaitable<result<std::uint64_t>> latest_block_async(steady_time deadline);
 
     result<upload_result> upload(std::string path, upload_options opt = {}) { return runner_.run(upload_async(std::move(path), std::move(opt))); }
     result<download_result> download(hash256 root, std::string out, download_options opt = {}) {

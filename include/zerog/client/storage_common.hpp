@@ -10,6 +10,7 @@
 #include <zerog/core/uint256.hpp>
 #include <zerog/crypto/address.hpp>
 #include <zerog/policy/persistence.hpp>
+#include <zerog/storage/encryption.hpp>
 #include <zerog/storage/layout.hpp>
 #include <zerog/storage/node_api.hpp>
 
@@ -83,8 +84,17 @@ struct storage_client_options {
 };
 
 /// Per-call upload options. Value type.
+/// Encrypt an upload on the fly: the uploaded file is `header ‖ AES-256-CTR(file)` (storage
+/// core, encryption.hpp), hashed, paid and sent without a clear or encrypted copy on disk; the
+/// root is the ciphertext's. The caller owns the key (and wipes it).
+struct upload_encryption {
+    storage::encryption_header header;
+    storage::aes_key key;
+};
+
 struct upload_options {
     std::optional<std::uint32_t> replicas;  ///< overrides the client's
+    std::optional<upload_encryption> encryption;  ///< none: the file is uploaded as it is
     bytes tags;                             ///< Submission tags (empty = "0x")
     bool verify = true;                     ///< re-download samples and check finality after upload
     std::optional<std::chrono::milliseconds> retention;  ///< overrides the client's (0: keep the record forever)

@@ -231,6 +231,58 @@ auto storage_client<P>::repair_one(const storage::data_source& src, storage::fil
 }
 
 template <class P>
+auto storage_client<P>::latest_block_async(steady_time deadline) -> asio::awaitable<result<std::uint64_t>> {
+    if (!sender_) co_return zerog::error(errc::invalid_argument, "no EVM RPC URL configured");
+    auto& eth = sender_->client();
+    const std::string endpoint = redact_endpoint(eth.url());
+    co_return co_await guarded_call(p_, call_context{"eth_blockNumber", endpoint, o_.user, deadline},
+                                    [&]() { return eth.block_number_async(eth.options_until(deadline)); });
+}
+
+template <class P>
+auto storage_client<P>::submit_logs_async(crypto::address flow, crypto::address account, std::uint64_t from_block, std::uint64_t to_block,
+                                          std::uint64_t blocks_per_query, std::size_t max_events, steady_time deadline)
+    -> asio::awaitable<result<std::vector<chain::log_entry>>> {
+    if (!sender_) co_return zerog::error(errc::invalid_argument, "no EVM RPC URL configured");
+    auto& eth = sender_->client();
+    const std::string endpoint = redact_endpoint(eth.url());  // call_context holds views
+    std::vector<chain::log_entry> logs;
+    std::uint64_t step = std::max<std::uint64_t>(1, blocks_per_query);
+    for (std::uint64_t b = from_block; b <= to_block;) {
+        const std::uint64_t e = std::min(to_block, b + (step - 1));
+        chain::log_filter f;
+        f.from_block = chain::block_tag::number(b);
+        f.to_block = chain::block_tag::number(e);
+        f.addresses = {flow};
+        f.topics = {std::vector<hash256>{storage::submit_event_topic0()}, std::vector<hash256>{storage::address_topic(account)}};
+        auto got = co_await guarded_call(p_, call_context{"eth_getLogs", endpoint, o_.user, deadline},
+                                         [&]() { return eth.get_logs_async(f, eth.options_until(deadline)); });
+        if (!got) {
+            // Providers cap the range or the result count ("query returned more than 10000 results",
+            // "block range is too wide"): a smaller range, down to one block.
+            const std::string why = got.error().message();
+            const bool too_much = why.find("range") != std::string::npos || why.find("results") != std::string::npos ||
+                                  why.find("limit") != std::string::npos || why.find("too many") != std::string::npos ||
+                                  why.find("exceed") != std::string::npos;
+            if (step > 1 && (too_much || !zerog::is_resumable(got.error())) && now() < deadline) {
+                step = std::max<std::uint64_t>(1, step / 2);
+                continue;
+            }
+            co_return std::move(got).error().with("blocks", std::to_string(b) + ".." + std::to_string(e))
+                .with("resume", "run again with --from-block " + std::to_string(b));
+        }
+        for (auto& l : *got)
+            if (!l.removed) logs.push_back(std::move(l));
+        if (logs.size() > max_events)
+            co_return zerog::error(errc::too_large, "more than " + std::to_string(max_events) + " Submit events up to block " +
+                                                        std::to_string(e) + "; scan in parts with --from-block");
+        if (e == to_block) break;
+        b = e + 1;
+    }
+    co_return logs;
+}
+
+template <class P>
 auto storage_client<P>::rebuild_records_async(rebuild_options opt) -> asio::awaitable<result<rebuild_result>> {
     using state = policy::submission_record::state;
     const auto deadline = until(o_.download_timeout);
@@ -260,7 +312,7 @@ auto storage_client<P>::rebuild_records_async(rebuild_options opt) -> asio::awai
         .during(during);
     const std::string network = network_key(*flow);
 
-    ZEROG_CO_TRY(const std::uint64_t latest, co_await guarded("eth_blockNumber", [&]() { return eth.block_number_async(eth.options_until(deadline)); }));
+    ZEROG_CO_TRY(const std::uint64_t latest, co_await latest_block_async(deadline));
     out.from_block = opt.from_block;
     out.to_block = std::min(opt.to_block.value_or(latest), latest);
     if (out.from_block > out.to_block)
@@ -269,39 +321,9 @@ auto storage_client<P>::rebuild_records_async(rebuild_options opt) -> asio::awai
             .during(during);
 
     // 1. the events, in ranges the node accepts
-    std::vector<chain::log_entry> logs;
-    std::uint64_t step = std::max<std::uint64_t>(1, opt.blocks_per_query);
-    for (std::uint64_t b = out.from_block; b <= out.to_block;) {
-        const std::uint64_t e = std::min(out.to_block, b + (step - 1));
-        chain::log_filter f;
-        f.from_block = chain::block_tag::number(b);
-        f.to_block = chain::block_tag::number(e);
-        f.addresses = {*flow};
-        f.topics = {std::vector<hash256>{storage::submit_event_topic0()}, std::vector<hash256>{storage::address_topic(account)}};
-        auto got = co_await guarded("eth_getLogs", [&]() { return eth.get_logs_async(f, eth.options_until(deadline)); });
-        if (!got) {
-            // Providers cap the range or the result count ("query returned more than 10000 results",
-            // "block range is too wide"): a smaller range, down to one block.
-            const std::string why = got.error().message();
-            const bool too_much = why.find("range") != std::string::npos || why.find("results") != std::string::npos ||
-                                  why.find("limit") != std::string::npos || why.find("too many") != std::string::npos ||
-                                  why.find("exceed") != std::string::npos;
-            if (step > 1 && (too_much || !zerog::is_resumable(got.error())) && now() < deadline) {
-                step = std::max<std::uint64_t>(1, step / 2);
-                continue;
-            }
-            co_return std::move(got).error().during(during).with("blocks", std::to_string(b) + ".." + std::to_string(e))
-                .with("resume", "run again with --from-block " + std::to_string(b));
-        }
-        for (auto& l : *got)
-            if (!l.removed) logs.push_back(std::move(l));
-        if (logs.size() > opt.max_events)
-            co_return zerog::error(errc::too_large, "more than " + std::to_string(opt.max_events) + " Submit events up to block " +
-                                                        std::to_string(e) + "; rebuild in parts with --from-block")
-                .during(during);
-        if (e == out.to_block) break;
-        b = e + 1;
-    }
+    auto scanned = co_await submit_logs_async(*flow, account, out.from_block, out.to_block, opt.blocks_per_query, opt.max_events, deadline);
+    if (!scanned) co_return std::move(scanned).error().during(during);
+    const std::vector<chain::log_entry> logs = std::move(*scanned);
 
     // 2. each event: decoded, checked on the nodes, priced, dated
     std::optional<crypto::address> market = o_.market;

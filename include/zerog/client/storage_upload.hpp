@@ -62,7 +62,10 @@ auto storage_client<P>::upload_async(std::string path, upload_options opt) -> as
     auto slot = p_.concurrency.try_enter(policy::limit_key{o_.user, operation_key});
     if (!slot) co_return std::move(slot).error().during("uploading " + path + "; nothing was sent or paid");
     // 1. validation
-    ZEROG_CO_TRY(auto src, open_checked(path, "validating the upload of " + path));
+    ZEROG_CO_TRY(auto file, open_checked(path, "validating the upload of " + path));
+    std::optional<storage::encrypted_source> encrypted;  // header ‖ ciphertext, produced as it is read
+    if (opt.encryption) encrypted.emplace(file, opt.encryption->key, opt.encryption->header);
+    const storage::data_source& src = encrypted ? static_cast<const storage::data_source&>(*encrypted) : file;
     const std::uint64_t size = src.size();
     plan.replicas = opt.replicas.value_or(o_.replicas);
     if (plan.replicas < 1 || plan.replicas > config::defaults::replicas_cap)

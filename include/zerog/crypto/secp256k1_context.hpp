@@ -1,4 +1,5 @@
-// The process-wide libsecp256k1 context and public-key derivation.
+// The process-wide libsecp256k1 context and public-key derivation (uncompressed x ‖ y and the
+// 33-byte compressed form).
 //
 // libsecp256k1 0.2.0: contexts are created with SECP256K1_CONTEXT_NONE (the SIGN/VERIFY flags are
 // deprecated no-ops) and randomised once with 32 CSPRNG bytes, which blinds the signing and
@@ -17,6 +18,7 @@
 #include <secp256k1.h>
 #include <secp256k1_recovery.h>
 
+#include <cstring>
 #include <memory>
 #include <stdexcept>
 
@@ -63,6 +65,34 @@ inline fixed_bytes<64> public_key_of(const private_key& key) {
 inline address address_of(const private_key& key) {
     const auto xy = public_key_of(key);
     return address::from_public_key(xy.span());
+}
+
+/// SEC 1 compressed form (0x02/0x03 by the parity of y, then x) of a public key given as x ‖ y.
+/// Pure encoding: `xy` must already be a curve point (public_key_of, recover_public_key).
+inline fixed_bytes<33> compress_public_key(std::span<const byte, 64> xy) noexcept {
+    fixed_bytes<33> out;
+    out.data()[0] = static_cast<byte>(0x02 | (xy[63] & 1));
+    std::memcpy(out.data() + 1, xy.data(), 32);
+    return out;
+}
+
+/// The compressed (33-byte) public key of `key`: what a reader hands out to have data keys
+/// wrapped to it. Not secret.
+inline fixed_bytes<33> compressed_public_key_of(const private_key& key) {
+    const auto xy = public_key_of(key);
+    return compress_public_key(xy.span());
+}
+
+/// x ‖ y of a compressed public key (e.g. to compute its address with address::from_public_key).
+/// Errors: invalid_key when `compressed` is not a curve point.
+inline result<fixed_bytes<64>> decompress_public_key(const fixed_bytes<33>& compressed) {
+    secp256k1_pubkey pk;
+    if (!secp256k1_ec_pubkey_parse(secp256k1_ctx(), &pk, compressed.data(), 33))
+        return fail(errc::invalid_key, "not a compressed secp256k1 public key (0x02/0x03 ‖ x of a curve point)");
+    byte out65[65];
+    std::size_t len = sizeof out65;
+    secp256k1_ec_pubkey_serialize(secp256k1_ctx(), out65, &len, &pk, SECP256K1_EC_UNCOMPRESSED);
+    return fixed_bytes<64>::from_span(byte_span(out65 + 1, 64));
 }
 
 }  // namespace zerog::crypto

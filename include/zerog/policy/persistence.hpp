@@ -11,7 +11,13 @@
 //   SubmissionStore  claim_submission, put_submission, find_submission, list_submissions
 //   TxStore          put_tx (merges hashes, never drops one), find_tx
 //   UsageStore       add_spend/spend (compute), add_usage/load_usage (budget.hpp)
-// `Persistence` is all three. All calls are synchronous. A model whose calls may block (disk
+// `Persistence` is all three. A fourth member, not part of `Persistence` (a model may have it or not):
+//   NamespaceStore   add_namespace, update_namespace, find_namespace, find_namespace_by_stream,
+//                    list_namespaces, remove_namespace: the local registry of KV namespaces (name →
+//                    stream id, role, cached metadata) that client/namespace_client.hpp keeps. Only
+//                    a convenience: losing it loses nothing on the network (the namespace client
+//                    recovers an entry from the chain with `join`).
+// All calls are synchronous. A model whose calls may block (disk
 // sync, a lock held by another process, a database server) declares `static constexpr bool
 // blocking = true`; the clients then run its calls on a small worker pool so the event loop goes
 // on with other work (client/persist.hpp). A failing store fails the operation before any payment
@@ -22,7 +28,8 @@
 // log), and the durable ones in store/: `store::sqlite_persistence` (the default: one file, WAL,
 // several processes), `store::postgres_persistence` (several machines), `store::database` (either,
 // chosen at run time from a path or a postgresql:// URL). One conformance suite runs on all
-// (tests/store).
+// (tests/store). Every model but `no_persistence` keeps the namespace registry; `no_persistence`
+// accepts its writes and forgets them (finds nothing), like its submissions.
 #pragma once
 
 #include <zerog/core/result.hpp>
@@ -156,6 +163,33 @@ struct usage_record {
     friend bool operator==(const usage_record&, const usage_record&) = default;
 };
 
+/// One entry of the local KV namespace registry (NamespaceStore). Unique per network by name and
+/// by stream. Nothing secret: names, public addresses and the namespace's public metadata.
+struct namespace_record {
+    std::string network;        ///< the same network key as submission_record::network ("chainid:0xflow…")
+    std::string name;           ///< local name, unique per network (1..64 chars; validated by the caller)
+    hash256 stream{};           ///< the KV stream id
+    std::string role;           ///< "admin" | "writer" | "reader" (as the caller saw it; not validated here)
+    std::string admin;          ///< checksummed address of the admin seen when created/joined
+    std::string account;        ///< the local account that created/joined it
+    std::string metadata_json;  ///< cached metadata JSON text (may be empty)
+    std::int64_t created_at = 0;  ///< unix seconds
+    std::int64_t updated_at = 0;  ///< unix seconds
+    friend bool operator==(const namespace_record&, const namespace_record&) = default;
+};
+
+/// The errors of the NamespaceStore operations, the same text in every model.
+inline zerog::error namespace_name_taken(const namespace_record& r) {
+    return zerog::error(errc::already_exists, "a namespace named \"" + r.name + "\" is already registered on network " + r.network);
+}
+inline zerog::error namespace_stream_taken(const namespace_record& r, std::string_view registered_as) {
+    return zerog::error(errc::already_exists, "stream " + to_hex(r.stream) + " is already registered on network " + r.network + " as \"" +
+                                                  std::string(registered_as) + "\"");
+}
+inline zerog::error namespace_missing(std::string_view network, std::string_view name) {
+    return zerog::error(errc::not_found, "no namespace named \"" + std::string(name) + "\" is registered on network " + std::string(network));
+}
+
 template <class P>
 concept SubmissionStore = requires(P& p, const submission_record& r, const hash256& root, std::string_view s, std::int64_t t,
                                    const submission_filter& f) {
@@ -181,6 +215,21 @@ concept UsageStore = requires(P& p, std::string_view s, const uint256& amount, s
 
 template <class P>
 concept Persistence = SubmissionStore<P> && TxStore<P> && UsageStore<P>;
+
+/// The KV namespace registry. add: (network, name) and (network, stream) are unique, either
+/// collision is `already_exists` naming the registered name; update: replaces role, admin,
+/// account, metadata_json and updated_at of (network, name), `not_found` when absent; list: one
+/// network, ordered by name (byte order); remove: true when an entry was removed.
+/// Not part of `Persistence`: a model may satisfy it too (every model in this library does).
+template <class P>
+concept NamespaceStore = requires(P& p, const namespace_record& r, std::string_view s, const hash256& stream) {
+    { p.add_namespace(r) } -> std::same_as<result<void>>;
+    { p.update_namespace(r) } -> std::same_as<result<void>>;
+    { p.find_namespace(s, s) } -> std::same_as<result<std::optional<namespace_record>>>;           // (network, name)
+    { p.find_namespace_by_stream(s, stream) } -> std::same_as<result<std::optional<namespace_record>>>;  // (network, stream)
+    { p.list_namespaces(s) } -> std::same_as<result<std::vector<namespace_record>>>;             // (network)
+    { p.remove_namespace(s, s) } -> std::same_as<result<bool>>;                                  // (network, name)
+};
 
 /// True when P's calls may block the calling thread (P::blocking).
 template <class P>
@@ -208,8 +257,20 @@ struct no_persistence {
     result<uint256> spend(std::string_view, std::string_view) const { return uint256{}; }
     result<void> add_usage(std::string_view, std::string_view, std::int64_t, const uint256&) const noexcept { return {}; }
     result<std::vector<usage_record>> load_usage(std::string_view) const { return std::vector<usage_record>{}; }
+    // The registry: writes are accepted and forgotten (like put_submission), nothing is ever found.
+    result<void> add_namespace(const namespace_record&) const noexcept { return {}; }
+    result<void> update_namespace(const namespace_record&) const noexcept { return {}; }
+    result<std::optional<namespace_record>> find_namespace(std::string_view, std::string_view) const {
+        return std::optional<namespace_record>{};
+    }
+    result<std::optional<namespace_record>> find_namespace_by_stream(std::string_view, const hash256&) const {
+        return std::optional<namespace_record>{};
+    }
+    result<std::vector<namespace_record>> list_namespaces(std::string_view) const { return std::vector<namespace_record>{}; }
+    result<bool> remove_namespace(std::string_view, std::string_view) const noexcept { return false; }
 };
 static_assert(Persistence<no_persistence>);
+static_assert(NamespaceStore<no_persistence>);
 
 /// Newest first by creation time, then by root; the order every model's list_submissions returns.
 inline bool newer_submission_first(const submission_record& a, const submission_record& b) noexcept {
@@ -312,14 +373,70 @@ public:
         return out;
     }
 
+    // ---- the namespace registry ---------------------------------------------------------------
+    result<void> add_namespace(const namespace_record& r) {
+        std::lock_guard lk(mu_);
+        if (namespaces_.contains({r.network, r.name})) return fail(namespace_name_taken(r));
+        if (auto it = namespace_by_stream(r.network, r.stream); it != namespaces_.end()) return fail(namespace_stream_taken(r, it->second.name));
+        namespaces_.emplace(std::pair{r.network, r.name}, r);
+        return {};
+    }
+    result<void> update_namespace(const namespace_record& r) {
+        std::lock_guard lk(mu_);
+        auto it = namespaces_.find({r.network, r.name});
+        if (it == namespaces_.end()) return fail(namespace_missing(r.network, r.name));
+        namespace_record& n = it->second;
+        n.role = r.role;
+        n.admin = r.admin;
+        n.account = r.account;
+        n.metadata_json = r.metadata_json;
+        n.updated_at = r.updated_at;
+        return {};
+    }
+    result<std::optional<namespace_record>> find_namespace(std::string_view network, std::string_view name) {
+        std::lock_guard lk(mu_);
+        auto it = namespaces_.find({std::string(network), std::string(name)});
+        if (it == namespaces_.end()) return std::optional<namespace_record>{};
+        return std::optional<namespace_record>{it->second};
+    }
+    result<std::optional<namespace_record>> find_namespace_by_stream(std::string_view network, const hash256& stream) {
+        std::lock_guard lk(mu_);
+        auto it = namespace_by_stream(network, stream);
+        if (it == namespaces_.end()) return std::optional<namespace_record>{};
+        return std::optional<namespace_record>{it->second};
+    }
+    result<std::vector<namespace_record>> list_namespaces(std::string_view network) {
+        std::lock_guard lk(mu_);
+        std::vector<namespace_record> out;  // the map's order: by name, bytewise (as SQL's COLLATE "C"/BINARY)
+        for (auto it = namespaces_.lower_bound({std::string(network), std::string()}); it != namespaces_.end() && it->first.first == network; ++it)
+            out.push_back(it->second);
+        return out;
+    }
+    result<bool> remove_namespace(std::string_view network, std::string_view name) {
+        std::lock_guard lk(mu_);
+        return namespaces_.erase({std::string(network), std::string(name)}) > 0;
+    }
+
 private:
+    using namespace_map = std::map<std::pair<std::string, std::string>, namespace_record>;  // (network, name)
+
+    /// The entry of `stream` on `network` (caller holds mu_); end() when none. A scan of one
+    /// network's entries: registries are small and the calls rare.
+    namespace_map::iterator namespace_by_stream(std::string_view network, const hash256& stream) {
+        for (auto it = namespaces_.lower_bound({std::string(network), std::string()}); it != namespaces_.end() && it->first.first == network; ++it)
+            if (it->second.stream == stream) return it;
+        return namespaces_.end();
+    }
+
     std::mutex mu_;
     std::map<std::pair<hash256, std::string>, submission_record> subs_;
     std::map<std::string, tx_record> txs_;
     std::map<std::pair<std::string, std::string>, uint256> spend_;
     std::map<std::pair<std::string, std::string>, usage_record> usage_;
+    namespace_map namespaces_;
 };
 static_assert(Persistence<memory_persistence>);
+static_assert(NamespaceStore<memory_persistence>);
 
 
 }  // namespace zerog::policy

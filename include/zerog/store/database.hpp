@@ -112,6 +112,26 @@ public:
         return visit([&](auto& p) { return p.load_usage(user); });
     }
 
+    // ---- the KV namespace registry (policy::NamespaceStore) -----------------------------------
+    result<void> add_namespace(const policy::namespace_record& r) {
+        return visit([&](auto& p) { return p.add_namespace(r); });
+    }
+    result<void> update_namespace(const policy::namespace_record& r) {
+        return visit([&](auto& p) { return p.update_namespace(r); });
+    }
+    result<std::optional<policy::namespace_record>> find_namespace(std::string_view network, std::string_view name) {
+        return visit([&](auto& p) { return p.find_namespace(network, name); });
+    }
+    result<std::optional<policy::namespace_record>> find_namespace_by_stream(std::string_view network, const hash256& stream) {
+        return visit([&](auto& p) { return p.find_namespace_by_stream(network, stream); });
+    }
+    result<std::vector<policy::namespace_record>> list_namespaces(std::string_view network) {
+        return visit([&](auto& p) { return p.list_namespaces(network); });
+    }
+    result<bool> remove_namespace(std::string_view network, std::string_view name) {
+        return visit([&](auto& p) { return p.remove_namespace(network, name); });
+    }
+
     // ---- operations of the durable stores only (retention, export/import, backup) ------------
     result<std::vector<policy::submission_record>> prune_expired(std::int64_t now_unix_ms) {
         return on_durable_store("removing expired records", [&](auto& p) { return p.prune_expired(now_unix_ms); });
@@ -156,5 +176,6 @@ private:
 };
 
 static_assert(policy::Persistence<database>);
+static_assert(policy::NamespaceStore<database>);
 
 }  // namespace zerog::store

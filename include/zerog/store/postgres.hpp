@@ -347,5 +347,6 @@ inline result<postgres_persistence> open_postgres(std::string url, const postgre
 }
 
 static_assert(policy::Persistence<postgres_persistence>);
+static_assert(policy::NamespaceStore<postgres_persistence>);
 
 }  // namespace zerog::store

@@ -6,8 +6,12 @@
 // refused with a clear error and never altered (an older zerog must not write a newer layout).
 //
 // Columns are portable on purpose: hashes, addresses and amounts are text (lower-case 0x-hex,
-// decimal), times are Unix milliseconds, states are their names, so `sqlite3 zerog.db` or `psql`
-// show readable rows and an export is the rows as they are.
+// decimal), times are Unix milliseconds (`*_ms`; the namespace registry's are seconds, `*_s`, as in
+// its record), states are their names, so `sqlite3 zerog.db` or `psql` show readable rows and an
+// export is the rows as they are.
+//
+// Versions: 1 submissions, transactions, spend, usage; 2 adds zerog_namespaces (the KV namespace
+// registry, policy::NamespaceStore).
 #pragma once
 
 #include <zerog/core/bytes.hpp>
@@ -26,7 +30,7 @@
 namespace zerog::store {
 
 /// The layout version this zerog writes and understands.
-inline constexpr int schema_version = 1;
+inline constexpr int schema_version = 2;
 
 /// A statement parameter: NULL, an integer, or text.
 using sql_value = std::variant<std::nullptr_t, std::int64_t, std::string>;
@@ -52,6 +56,14 @@ CREATE TABLE zerog_transactions (
   tx_key TEXT PRIMARY KEY, nonce INTEGER NOT NULL, hashes TEXT NOT NULL, last_raw TEXT NOT NULL, mined TEXT);
 CREATE TABLE zerog_spend (account TEXT NOT NULL, provider TEXT NOT NULL, amount TEXT NOT NULL, PRIMARY KEY (account, provider));
 CREATE TABLE zerog_usage (usr TEXT NOT NULL, kind TEXT NOT NULL, period INTEGER NOT NULL, used TEXT NOT NULL, PRIMARY KEY (usr, kind));
+)sql",
+        // Version 2: the KV namespace registry (policy::NamespaceStore).
+        R"sql(
+CREATE TABLE zerog_namespaces (
+  network TEXT NOT NULL, name TEXT NOT NULL, stream TEXT NOT NULL, role TEXT NOT NULL,
+  admin TEXT NOT NULL DEFAULT '', account TEXT NOT NULL DEFAULT '', metadata_json TEXT NOT NULL DEFAULT '',
+  created_s INTEGER NOT NULL, updated_s INTEGER NOT NULL,
+  PRIMARY KEY (network, name), UNIQUE (network, stream));
 )sql"};
     static const std::vector<std::string> postgresql = {R"sql(
 CREATE TABLE zerog_submissions (
@@ -66,6 +78,14 @@ CREATE TABLE zerog_transactions (
   tx_key TEXT COLLATE "C" PRIMARY KEY, nonce BIGINT NOT NULL, hashes TEXT NOT NULL, last_raw TEXT NOT NULL, mined TEXT);
 CREATE TABLE zerog_spend (account TEXT COLLATE "C" NOT NULL, provider TEXT COLLATE "C" NOT NULL, amount NUMERIC(78,0) NOT NULL, PRIMARY KEY (account, provider));
 CREATE TABLE zerog_usage (usr TEXT COLLATE "C" NOT NULL, kind TEXT COLLATE "C" NOT NULL, period BIGINT NOT NULL, used NUMERIC(78,0) NOT NULL, PRIMARY KEY (usr, kind));
+)sql",
+        // Version 2: the KV namespace registry (policy::NamespaceStore).
+        R"sql(
+CREATE TABLE zerog_namespaces (
+  network TEXT COLLATE "C" NOT NULL, name TEXT COLLATE "C" NOT NULL, stream TEXT COLLATE "C" NOT NULL, role TEXT NOT NULL,
+  admin TEXT NOT NULL DEFAULT '', account TEXT NOT NULL DEFAULT '', metadata_json TEXT NOT NULL DEFAULT '',
+  created_s BIGINT NOT NULL, updated_s BIGINT NOT NULL,
+  PRIMARY KEY (network, name), UNIQUE (network, stream));
 )sql"};
     return d == dialect::sqlite ? sqlite : postgresql;
 }
@@ -225,6 +245,42 @@ inline result<policy::tx_record> tx_from_row(const sql_row& row) {
         if (!m) return bad_column("zerog_transactions.mined", "not a 32-byte hex hash");
         r.mined = *m;
     }
+    return r;
+}
+
+// ---- the namespace registry (zerog_namespaces, version 2) -------------------------------------
+
+inline constexpr std::string_view namespace_columns = "network, name, stream, role, admin, account, metadata_json, created_s, updated_s";
+
+/// The entries of one network matching `where` ($1 is the network, $2 the other key).
+inline std::string select_namespaces_sql(std::string_view where) {
+    return "SELECT " + std::string(namespace_columns) + " FROM zerog_namespaces WHERE network = $1" +
+           (where.empty() ? std::string() : " AND " + std::string(where)) + " ORDER BY name";
+}
+
+inline std::string insert_namespace_sql() {
+    return "INSERT INTO zerog_namespaces (" + std::string(namespace_columns) + ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
+}
+
+inline std::vector<sql_value> namespace_params(const policy::namespace_record& r) {
+    return {r.network, r.name, to_hex(r.stream), r.role, r.admin, r.account, r.metadata_json, r.created_at, r.updated_at};
+}
+
+inline result<policy::namespace_record> namespace_from_row(const sql_row& row) {
+    if (row.size() != 9) return bad_column("zerog_namespaces", "wrong column count");
+    policy::namespace_record r;
+    auto text = [&](std::size_t i) { return row[i].value_or(std::string()); };
+    r.network = text(0);
+    r.name = text(1);
+    auto stream = from_hex_fixed<32>(text(2));
+    if (!stream) return bad_column("zerog_namespaces.stream", "not a 32-byte hex stream id");
+    r.stream = *stream;
+    r.role = text(3);
+    r.admin = text(4);
+    r.account = text(5);
+    r.metadata_json = text(6);
+    ZEROG_TRY(r.created_at, int_column(row, 7, "zerog_namespaces.created_s"));
+    ZEROG_TRY(r.updated_at, int_column(row, 8, "zerog_namespaces.updated_s"));
     return r;
 }
 

@@ -12,6 +12,8 @@
 // decided by exactly one writer, usage adds never lose an update, and two processes resuming one
 // transaction never drop each other's hashes.
 //
+// The same class is the KV namespace registry (policy::NamespaceStore, table zerog_namespaces).
+//
 // Amounts (fees, spend, usage) are stored as decimal text and added in C++ with checked_add: the
 // same overflow rule on every backend, and no floating point anywhere.
 #pragma once
@@ -266,7 +268,83 @@ public:
         });
     }
 
+    // ---- the KV namespace registry (policy::NamespaceStore; table zerog_namespaces) ------------
+
+    /// Both uniqueness checks run inside the write transaction, so the error names the entry that
+    /// is in the way. SQLite: BEGIN IMMEDIATE serialises writers. PostgreSQL: two adds of one new
+    /// key racing past the checks collide on the primary key or the UNIQUE (network, stream)
+    /// constraint (SQLSTATE 23505); the backend runs the transaction again, and the checks then
+    /// see the winner's row.
+    result<void> add_namespace(const policy::namespace_record& r) {
+        return db_.write("registering the namespace \"" + r.name + "\"", [&](auto& s) -> result<void> {
+            ZEROG_TRY(auto by_name, s.query(detail::select_namespaces_sql("name = $2"), {r.network, r.name}));
+            if (!by_name.empty()) return fail(policy::namespace_name_taken(r));
+            ZEROG_TRY(auto by_stream, s.query(detail::select_namespaces_sql("stream = $2"), {r.network, to_hex(r.stream)}));
+            if (!by_stream.empty()) {
+                ZEROG_TRY(const policy::namespace_record other, detail::namespace_from_row(by_stream.front()));
+                return fail(policy::namespace_stream_taken(r, other.name));
+            }
+            ZEROG_TRY(auto ignored, s.query(detail::insert_namespace_sql(), detail::namespace_params(r)));
+            (void)ignored;
+            return {};
+        });
+    }
+
+    /// Replaces role, admin, account, metadata_json and updated_at (never the stream or created_at).
+    result<void> update_namespace(const policy::namespace_record& r) {
+        return db_.write("updating the namespace \"" + r.name + "\"", [&](auto& s) -> result<void> {
+            ZEROG_TRY(auto rows, s.query("UPDATE zerog_namespaces SET role = $3, admin = $4, account = $5, metadata_json = $6, updated_s = $7 "
+                                         "WHERE network = $1 AND name = $2 RETURNING name",
+                                         {r.network, r.name, r.role, r.admin, r.account, r.metadata_json, r.updated_at}));
+            if (rows.empty()) return fail(policy::namespace_missing(r.network, r.name));
+            return {};
+        });
+    }
+
+    result<std::optional<policy::namespace_record>> find_namespace(std::string_view network, std::string_view name) {
+        return db_.read("reading the namespace \"" + std::string(name) + "\"", [&](auto& s) {
+            return one_namespace(s, detail::select_namespaces_sql("name = $2"), {std::string(network), std::string(name)});
+        });
+    }
+
+    result<std::optional<policy::namespace_record>> find_namespace_by_stream(std::string_view network, const hash256& stream) {
+        return db_.read("reading the namespace of stream " + to_hex(stream), [&](auto& s) {
+            return one_namespace(s, detail::select_namespaces_sql("stream = $2"), {std::string(network), to_hex(stream)});
+        });
+    }
+
+    /// One network's entries by name (byte order: BINARY in SQLite, COLLATE "C" in PostgreSQL).
+    result<std::vector<policy::namespace_record>> list_namespaces(std::string_view network) {
+        return db_.read("listing namespaces", [&](auto& s) -> result<std::vector<policy::namespace_record>> {
+            ZEROG_TRY(auto rows, s.query(detail::select_namespaces_sql(""), {std::string(network)}));
+            std::vector<policy::namespace_record> out;
+            out.reserve(rows.size());
+            for (const auto& row : rows) {
+                ZEROG_TRY(auto rec, detail::namespace_from_row(row));
+                out.push_back(std::move(rec));
+            }
+            return out;
+        });
+    }
+
+    /// Forgets the local entry only (the namespace on the network is untouched).
+    result<bool> remove_namespace(std::string_view network, std::string_view name) {
+        return db_.write("removing the namespace \"" + std::string(name) + "\"", [&](auto& s) -> result<bool> {
+            ZEROG_TRY(auto rows, s.query("DELETE FROM zerog_namespaces WHERE network = $1 AND name = $2 RETURNING name",
+                                         {std::string(network), std::string(name)}));
+            return !rows.empty();
+        });
+    }
+
 private:
+    template <class Session>
+    static result<std::optional<policy::namespace_record>> one_namespace(Session& s, const std::string& sql, const std::vector<sql_value>& params) {
+        ZEROG_TRY(auto rows, s.query(sql, params));
+        if (rows.empty()) return std::optional<policy::namespace_record>{};
+        ZEROG_TRY(auto rec, detail::namespace_from_row(rows.front()));
+        return std::optional<policy::namespace_record>{std::move(rec)};
+    }
+
     template <class Session>
     static result<std::optional<policy::tx_record>> find_tx_in(Session& s, const std::string& key, bool lock = false) {
         ZEROG_TRY(auto rows, s.query(detail::with_lock("SELECT tx_key, nonce, hashes, last_raw, mined FROM zerog_transactions WHERE tx_key = $1", lock), {key}));

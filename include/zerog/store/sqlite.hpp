@@ -289,5 +289,6 @@ inline result<sqlite_persistence> open_sqlite(const std::filesystem::path& path,
 }
 
 static_assert(policy::Persistence<sqlite_persistence>);
+static_assert(policy::NamespaceStore<sqlite_persistence>);
 
 }  // namespace zerog::store

@@ -1,4 +1,5 @@
-// Test double for the Persistence policy family (unit tests only; no production header includes it).
+// Test double for the Persistence policy family, NamespaceStore included (unit tests only; no
+// production header includes it).
 // Moved out of the family's header so that production code never carries mock code.
 #pragma once
 
@@ -77,6 +78,37 @@ public:
         if (auto e = take()) return fail(std::move(*e));
         return mem_.load_usage(user);
     }
+    // ---- the namespace registry (NamespaceStore) ----------------------------------------------
+    result<void> add_namespace(const namespace_record& r) {
+        calls.push_back("add_namespace:" + r.name);
+        if (auto e = take()) return fail(std::move(*e));
+        return mem_.add_namespace(r);
+    }
+    result<void> update_namespace(const namespace_record& r) {
+        calls.push_back("update_namespace:" + r.name);
+        if (auto e = take()) return fail(std::move(*e));
+        return mem_.update_namespace(r);
+    }
+    result<std::optional<namespace_record>> find_namespace(std::string_view network, std::string_view name) {
+        calls.push_back("find_namespace:" + std::string(name));
+        if (auto e = take()) return fail(std::move(*e));
+        return mem_.find_namespace(network, name);
+    }
+    result<std::optional<namespace_record>> find_namespace_by_stream(std::string_view network, const hash256& stream) {
+        calls.push_back("find_namespace_by_stream:" + to_hex(stream));
+        if (auto e = take()) return fail(std::move(*e));
+        return mem_.find_namespace_by_stream(network, stream);
+    }
+    result<std::vector<namespace_record>> list_namespaces(std::string_view network) {
+        calls.push_back("list_namespaces:" + std::string(network));
+        if (auto e = take()) return fail(std::move(*e));
+        return mem_.list_namespaces(network);
+    }
+    result<bool> remove_namespace(std::string_view network, std::string_view name) {
+        calls.push_back("remove_namespace:" + std::string(name));
+        if (auto e = take()) return fail(std::move(*e));
+        return mem_.remove_namespace(network, name);
+    }
 
 private:
     std::optional<zerog::error> take() {
@@ -87,5 +119,6 @@ private:
     memory_persistence mem_;
 };
 static_assert(Persistence<mock_persistence>);
+static_assert(NamespaceStore<mock_persistence>);
 
 }  // namespace zerog::testing
