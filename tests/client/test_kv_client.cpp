@@ -240,17 +240,13 @@ TEST_CASE("kv_reader refuses malformed node answers", "[kv][kv_client]") {
 TEST_CASE("zerog kv put/get/ls on the devnet: the KV node decides, identical puts are separate writes", "[devnet][kv]") {
     namespace fs = std::filesystem;
     using zerog::testing::run_command;
-    auto q = [](const fs::path& p) { return "'" + p.string() + "'"; };
-    zerog::testing::scoped_temp_dir tmp{"zerog-kv-cli-"};
-    const fs::path exe = zerog::testing::zerog_cli_path();
-    const fs::path dir = tmp.path / "devnet";
-    auto [up_rc, up_out] = run_command(q(exe) + " devnet up --dir " + q(dir) + " --nodes 2 --providers 0 --kv 2>&1");
-    struct down_at_exit {
-        std::string cmd;
-        ~down_at_exit() { run_command(cmd); }
-    } down{q(exe) + " devnet down --dir " + q(dir) + " > /dev/null 2>&1"};
-    INFO(up_out);
-    REQUIRE(up_rc == 0);
+    auto q = [](const fs::path& p) { return zerog::testing::shell_quote(p); };
+    const zerog::testing::cli_devnet net("zerog-kv-cli-", "--nodes 2 --providers 0 --kv");
+    INFO(net.out);
+    REQUIRE(net.rc == 0);
+    const auto& tmp = net.tmp;
+    const fs::path& exe = net.exe;
+    const fs::path& dir = net.dir;
     const std::string env = "env -u ZG_PRIVATE_KEY -u ZG_KEYSTORE -u ZEROG_CONFIG -u ZEROG_KV_URLS ZEROG_DEVNET_DIR=" + q(dir) +
                             " ZEROG_PROFILE=devnet ZEROG_DB=" + q(tmp.path / "z.db") + " ";
     const std::string z = env + q(exe);

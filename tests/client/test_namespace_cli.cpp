@@ -16,7 +16,7 @@ namespace {
 namespace fs = std::filesystem;
 using zerog::testing::run_command;
 
-std::string q(const fs::path& p) { return "'" + p.string() + "'"; }
+std::string q(const fs::path& p) { return zerog::testing::shell_quote(p); }
 
 boost::json::object json_of(const std::string& out) {
     // The JSON document is the last line that parses as an object (warnings may precede it).
@@ -39,13 +39,6 @@ std::string slurp(const fs::path& p) {
     return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
-void write_random(const fs::path& p, std::size_t n, unsigned seed) {
-    std::mt19937 rng(seed);
-    std::string s(n, '\0');
-    for (auto& c : s) c = static_cast<char>(rng());
-    std::ofstream(p, std::ios::binary) << s;
-}
-
 struct account {
     std::string key, address;
 };
@@ -57,16 +50,12 @@ const account outsider_acct{"0x7c852118294e51e653712a81e05800f419141751be58f605c
 }  // namespace
 
 TEST_CASE("zerog ns on the devnet: roles enforced by the KV node, files readable by members only, revoke rotates", "[devnet][kv][namespace]") {
-    zerog::testing::scoped_temp_dir tmp{"zerog-ns-cli-"};
-    const fs::path exe = zerog::testing::zerog_cli_path();
-    const fs::path dir = tmp.path / "devnet";
-    auto [up_rc, up_out] = run_command(q(exe) + " devnet up --dir " + q(dir) + " --nodes 2 --providers 0 --kv 2>&1");
-    struct down_at_exit {
-        std::string cmd;
-        ~down_at_exit() { run_command(cmd); }
-    } down{q(exe) + " devnet down --dir " + q(dir) + " > /dev/null 2>&1"};
-    INFO(up_out);
-    REQUIRE(up_rc == 0);
+    const zerog::testing::cli_devnet net("zerog-ns-cli-", "--nodes 2 --providers 0 --kv");
+    INFO(net.out);
+    REQUIRE(net.rc == 0);
+    const auto& tmp = net.tmp;
+    const fs::path& exe = net.exe;
+    const fs::path& dir = net.dir;
     auto as = [&](const account& a, const std::string& db) {
         return "env -u ZG_KEYSTORE -u ZEROG_CONFIG -u ZEROG_KV_URLS ZEROG_DEVNET_DIR=" + q(dir) + " ZEROG_PROFILE=devnet ZEROG_DB=" +
                q(tmp.path / (db + ".db")) + " ZG_PRIVATE_KEY=" + a.key + " " + q(exe);
@@ -142,8 +131,8 @@ TEST_CASE("zerog ns on the devnet: roles enforced by the KV node, files readable
 
     // --- put by the writer, get by the reader
     const fs::path f1 = tmp.path / "a.bin", f2 = tmp.path / "b.bin";
-    write_random(f1, 300 * 1024 + 17, 1);
-    write_random(f2, 4096, 2);
+    zerog::testing::write_random_file(f1, 300 * 1024 + 17, 1);
+    zerog::testing::write_random_file(f2, 4096, 2);
     auto [p1, put1] = run_command(W + " ns put team " + q(f1) + " --as docs/a.bin --json 2>&1");
     INFO(put1);
     REQUIRE(p1 == 0);
@@ -221,6 +210,24 @@ TEST_CASE("zerog ns on the devnet: roles enforced by the KV node, files readable
     INFO(get4);
     REQUIRE(r4 == 0);
     CHECK(slurp(tmp.path / "b2.out") == slurp(f2));
+    // A member given by address: the public key is recovered from a transaction the address sent
+    // (the outsider's refused `kv put` above is one); a transaction of someone else is refused.
+    auto [g4, wrong_tx] = run_command(A + " ns grant team " + outsider_acct.address + " --role reader --from-tx " +
+                                      std::string(json_of(put2).at("txHash").as_string()) + " 2>&1");
+    CHECK(g4 == 1);
+    CHECK(wrong_tx.find("was sent by " + writer_acct.address) != std::string::npos);
+    auto [g5, by_tx] = run_command(A + " ns grant team " + outsider_acct.address + " --role reader --json 2>&1");
+    INFO(by_tx);
+    REQUIRE(g5 == 0);
+    // Granted later, the outsider reads files of every epoch, including those written before.
+    auto [o3, late_a] = run_command(O + " ns get t docs/a.bin --out " + q(tmp.path / "o-a.out") + " 2>&1");
+    INFO(late_a);
+    CHECK(o3 == 0);
+    CHECK(slurp(tmp.path / "o-a.out") == slurp(f1));
+    auto [o4, late_b] = run_command(O + " ns get t docs/b.bin --out " + q(tmp.path / "o-b.out") + " 2>&1");
+    CHECK(o4 == 0);
+    CHECK(slurp(tmp.path / "o-b.out") == slurp(f2));
+
     // An admin cannot be revoked (KV has no such op).
     auto [v2, revoke_admin] = run_command(A + " ns revoke team " + admin_acct.address + " 2>&1");
     CHECK(v2 == 1);

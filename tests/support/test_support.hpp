@@ -16,6 +16,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <tuple>
 #include <utility>
 
 namespace zerog::testing {
@@ -90,5 +91,24 @@ inline std::filesystem::path zerog_cli_path() {
     const char* b = std::getenv("ZEROG_BUILD_DIR");
     return b ? std::filesystem::path(b) / "tools" / "zerog" : std::filesystem::path();
 }
+
+/// A path single-quoted for the shell.
+inline std::string shell_quote(const std::filesystem::path& p) { return "'" + p.string() + "'"; }
+
+/// `zerog devnet up --dir <tmp>/devnet UP_ARGS` in a fresh temp dir, `devnet down` at scope exit.
+/// `rc`/`out` are the up's exit code and output (REQUIRE rc == 0, INFO out).
+struct cli_devnet {
+    scoped_temp_dir tmp;
+    std::filesystem::path exe = zerog_cli_path();
+    std::filesystem::path dir = tmp.path / "devnet";
+    int rc = -1;
+    std::string out;
+    cli_devnet(const std::string& prefix, const std::string& up_args) : tmp(prefix) {
+        std::tie(rc, out) = run_command(shell_quote(exe) + " devnet up --dir " + shell_quote(dir) + " " + up_args + " 2>&1");
+    }
+    ~cli_devnet() { run_command(shell_quote(exe) + " devnet down --dir " + shell_quote(dir) + " > /dev/null 2>&1"); }
+    cli_devnet(const cli_devnet&) = delete;
+    cli_devnet& operator=(const cli_devnet&) = delete;
+};
 
 }  // namespace zerog::testing

@@ -7,6 +7,7 @@
 
 #include <zerog/core/result.hpp>
 
+#include <cstdint>
 #include <cstdio>
 #include <functional>
 #include <map>
@@ -56,6 +57,25 @@ public:
             if (!found) out.push_back("--" + k);
         }
         return out;
+    }
+
+    /// `--name N` as a decimal unsigned integer in [lo, hi]: none when absent (`ok` stays true);
+    /// `ok` = false when given but not all digits or out of range.
+    std::optional<std::uint64_t> unsigned_option(const std::string& name, bool& ok, std::uint64_t lo = 0,
+                                                 std::uint64_t hi = ~std::uint64_t{0}) const {
+        ok = true;
+        const auto v = get(name);
+        if (!v) return std::nullopt;
+        std::uint64_t x = 0;
+        ok = !v->empty() && v->size() <= 20;
+        for (char c : *v) {
+            if (!ok) break;
+            const auto d = static_cast<std::uint64_t>(c - '0');
+            ok = c >= '0' && c <= '9' && x <= (~std::uint64_t{0} - d) / 10;
+            x = x * 10 + d;
+        }
+        ok = ok && x >= lo && x <= hi;
+        return x;
     }
 
 private:

@@ -79,16 +79,9 @@ int kv_get(const std::vector<std::string>& raw) {
     if (!stream) return cli::usage_error("kv get", stream.error().message());
     auto key = key_arg(a.positional()[1]);
     if (!key) return cli::usage_error("kv get", key.error().message());
-    std::optional<std::uint64_t> version;
-    if (auto v = a.get("version")) {
-        std::size_t pos = 0;
-        try {
-            version = std::stoull(*v, &pos);
-        } catch (...) {
-            pos = 0;
-        }
-        if (pos == 0 || pos != v->size() || (*v)[0] == '-') return cli::usage_error("kv get", "--version takes an unsigned integer (a tx seq)");
-    }
+    bool ok = true;
+    const std::optional<std::uint64_t> version = a.unsigned_option("version", ok);
+    if (!ok) return cli::usage_error("kv get", "--version takes an unsigned integer (a tx seq)");
     auto s = cli::open_storage_reader(a.get("profile"), config::environment::from_process());
     if (!s) return fail_with("kv get", s.error(), js);
     if (auto c = need_kv_nodes(s->cfg); !c) return fail_with("kv get", c.error(), js);
@@ -119,16 +112,9 @@ int kv_put(const std::vector<std::string>& raw) {
     const cli::args a(raw, {"json"});
     if (!a.errors().empty()) return cli::usage_error("kv put", a.errors().front());
     if (auto u = a.unknown({"json", "profile", "file", "expect-version"}); !u.empty()) return cli::usage_error("kv put", "unknown option " + u.front());
-    std::optional<std::uint64_t> expect;
-    if (auto v = a.get("expect-version")) {
-        std::size_t pos = 0;
-        try {
-            expect = std::stoull(*v, &pos);
-        } catch (...) {
-            pos = 0;
-        }
-        if (pos == 0 || pos != v->size() || (*v)[0] == '-') return cli::usage_error("kv put", "--expect-version takes an unsigned integer (a tx seq)");
-    }
+    bool ok = true;
+    const std::optional<std::uint64_t> expect = a.unsigned_option("expect-version", ok);
+    if (!ok) return cli::usage_error("kv put", "--expect-version takes an unsigned integer (a tx seq)");
     const bool from_file = a.get("file").has_value();
     if (a.positional().size() != (from_file ? 2u : 3u)) return cli::usage_error("kv put", "expected STREAM KEY VALUE, or STREAM KEY --file F");
     const bool js = a.has("json");
@@ -192,16 +178,9 @@ int kv_ls(const std::vector<std::string>& raw) {
         if (!k) return cli::usage_error("kv ls", k.error().message());
         prefix = std::move(*k);
     }
-    std::size_t limit = 1000;
-    if (auto l = a.get("limit")) {
-        std::size_t pos = 0;
-        try {
-            limit = std::stoul(*l, &pos);
-        } catch (...) {
-            pos = 0;
-        }
-        if (pos == 0 || pos != l->size() || limit == 0 || limit > 1'000'000) return cli::usage_error("kv ls", "--limit takes 1..1000000");
-    }
+    bool ok = true;
+    const std::size_t limit = a.unsigned_option("limit", ok, 1, 1'000'000).value_or(1000);
+    if (!ok) return cli::usage_error("kv ls", "--limit takes 1..1000000");
     auto s = cli::open_storage_reader(a.get("profile"), config::environment::from_process());
     if (!s) return fail_with("kv ls", s.error(), js);
     if (auto c = need_kv_nodes(s->cfg); !c) return fail_with("kv ls", c.error(), js);

@@ -10,9 +10,10 @@
 //   ns rebuild [--from-block N]                     the registry back from this account's KV batches on chain
 //   ns put NS FILE [--as PATH] | ns get NS PATH --out FILE | ns ls NS [--prefix P] | ns rm NS PATH
 // Every command takes --profile P and --json. NS is a registry name or a stream id (0x + 64 hex).
-// MEMBER is a public key (0x + 66 or 130 hex digits; `zerog account` prints it) or an address;
-// an address needs --from-tx HASH, a transaction that address sent, to recover its public key
-// (a reader's data key is wrapped to it).
+// MEMBER is a public key (0x + 66 or 130 hex digits; `zerog account` prints it) or an address,
+// whose public key is recovered from a transaction it sent (a reader's data key is wrapped to
+// it): --from-tx HASH, else its latest upload or KV batch in the last 100,000 blocks; none found
+// is an error that says what to pass.
 // Commands that only read (list, show, members, ls) load no key; the others load the account's.
 #include "storage_session.hpp"
 
@@ -302,16 +303,38 @@ result<fixed_bytes<33>> member_public_key(Session& s, const std::string& member,
     }
     if (raw->size() != 20) return fail(errc::invalid_argument, "MEMBER is a 20-byte address or a 33/65-byte public key, got " + std::to_string(raw->size()) + " bytes");
     ZEROG_TRY(const crypto::address who, crypto::address::parse(member));
-    if (!from_tx)
-        return fail(errc::invalid_argument, "a reader's data key is wrapped to a public key, and " + who.to_checksum_hex() +
-                                                " is only an address: pass the member's public key (they print it with `zerog account`), or " +
-                                                "--from-tx 0x<hash> of a transaction that address sent");
-    ZEROG_TRY(const hash256 tx, (from_hex_fixed<32>(*from_tx, hex_prefix::required)));
+    hash256 tx{};
+    if (from_tx) {
+        ZEROG_TRY(tx, (from_hex_fixed<32>(*from_tx, hex_prefix::required)));
+    } else {
+        // A transaction the address sent: its latest Flow Submit (any upload or KV batch it paid
+        // for) in the last `search_blocks` blocks; a full-history scan would be thousands of calls.
+        constexpr std::uint64_t search_blocks = 100'000;
+        auto& sc = *s.storage.client;
+        auto refuse = [&](const std::string& why) {
+            return zerog::error(errc::invalid_argument, "a reader's data key is wrapped to a public key, and " + who.to_checksum_hex() + " is only an address (" +
+                                                            why + "): pass the member's public key (they print it with `zerog account`), or " +
+                                                            "--from-tx 0x<hash> of a transaction that address sent");
+        };
+        if (!sc.options().flow) return refuse("the Flow contract is not configured, so its uploads cannot be searched");
+        net::blocking_runner runner;
+        auto found = runner.run([&]() -> boost::asio::awaitable<result<std::optional<hash256>>> {
+            const auto deadline = sc.policies().clock.now() + std::chrono::seconds(60);
+            ZEROG_CO_TRY(const std::uint64_t latest, co_await sc.latest_block_async(deadline));
+            const std::uint64_t from = latest > search_blocks ? latest - search_blocks : 0;
+            ZEROG_CO_TRY(auto logs, co_await sc.submit_logs_async(*sc.options().flow, who, from, latest, 5000, 100'000, deadline));
+            if (logs.empty()) co_return std::optional<hash256>();
+            co_return std::optional<hash256>(logs.back().transaction_hash);
+        }());
+        if (!found) return std::move(found).error().during("looking for a transaction sent by " + who.to_checksum_hex());
+        if (!*found) return refuse("it sent no upload in the last " + std::to_string(search_blocks) + " blocks");
+        tx = **found;
+    }
     chain::eth_client<zerog::storage_policies::transport_type> eth(s.storage.client->policies().transport, s.storage.cfg.rpc_urls.value);
     ZEROG_TRY(const fixed_bytes<33> pub, eth.sender_public_key(tx));
     ZEROG_TRY(const auto id, kv::ns::identity_of(pub));
     if (id.address != who)
-        return fail(errc::verification_failed, "transaction " + *from_tx + " was sent by " + id.address.to_checksum_hex() + ", not " + who.to_checksum_hex());
+        return fail(errc::verification_failed, "transaction " + to_hex(tx) + " was sent by " + id.address.to_checksum_hex() + ", not " + who.to_checksum_hex());
     return id.compressed;
 }
 
@@ -439,16 +462,9 @@ int ns_rm(const std::vector<std::string>& raw) {
 int ns_rebuild(const std::vector<std::string>& raw) {
     auto p = parse(raw, "ns rebuild", {"from-block"}, 0, "no arguments");
     if (p.exit) return *p.exit;
-    std::uint64_t from = 0;
-    if (auto f = p.a.get("from-block")) {
-        std::size_t pos = 0;
-        try {
-            from = std::stoull(*f, &pos);
-        } catch (...) {
-            pos = 0;
-        }
-        if (pos == 0 || pos != f->size() || (*f)[0] == '-') return cli::usage_error("ns rebuild", "--from-block takes a block number");
-    }
+    bool ok = true;
+    const std::uint64_t from = p.a.unsigned_option("from-block", ok).value_or(0);
+    if (!ok) return cli::usage_error("ns rebuild", "--from-block takes a block number");
     auto s = open_signing(p.a.get("profile"));
     if (!s) return fail_with("ns rebuild", s.error(), p.json_out);
     auto r = (*s)->ns->rebuild_registry(from);

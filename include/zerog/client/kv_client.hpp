@@ -309,9 +309,15 @@ public:
             if (r && *r) co_return std::move(**r);
             if (r) {
                 auto pr = co_await progress_async();
-                if (pr && pr->applied_seq > tx_seq)
+                if (pr && pr->applied_seq > tx_seq) {
+                    // The node may have replayed the seq between the two calls: ask once more,
+                    // now that it has certainly decided (a result never disappears).
+                    auto again = co_await transaction_result_async(tx_seq);
+                    if (again && *again) co_return std::move(**again);
+                    if (!again) co_return std::move(again).error();
                     co_return fail(errc::not_found, "the KV node replayed past seq " + std::to_string(tx_seq) +
                                                         " without a result: it does not serve every stream the batch is tagged with");
+                }
                 if (!pr) last = std::move(pr).error();
             } else if (!is_retryable(r.error())) {
                 co_return std::move(r).error();

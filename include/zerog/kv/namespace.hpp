@@ -394,16 +394,11 @@ inline result<bytes> wrap_key(const data_key& key, byte_span pub, const stream_i
     ZEROG_TRY(const secp256k1_pubkey recipient, storage::detail::parse_pubkey(pub));
     ZEROG_TRY(const public_identity id, identity_of(pub));
     const crypto::address who = id.address;
-    crypto::wiped_array<32> eph;
-    do crypto::random_bytes(std::span<byte>(eph.data(), 32));
-    while (!secp256k1_ec_seckey_verify(crypto::secp256k1_ctx(), eph.data()));
-    secp256k1_pubkey eph_pub;
-    if (!secp256k1_ec_pubkey_create(crypto::secp256k1_ctx(), &eph_pub, eph.data()))
-        return fail(errc::internal, "secp256k1_ec_pubkey_create rejected a verified scalar");
-    ZEROG_TRY(data_key kek, detail::wrap_kek(recipient, eph.data(), stream, epoch, who));
+    storage::ephemeral_key eph;
+    ZEROG_CHECK(storage::new_ephemeral_key(eph));
+    ZEROG_TRY(data_key kek, detail::wrap_kek(recipient, eph.secret.data(), stream, epoch, who));
     bytes out(wrapped_key_size);
-    std::size_t len = 33;
-    secp256k1_ec_pubkey_serialize(crypto::secp256k1_ctx(), out.data(), &len, &eph_pub, SECP256K1_EC_COMPRESSED);
+    std::copy(eph.public_compressed.begin(), eph.public_compressed.end(), out.begin());
     crypto::random_bytes(std::span<byte>(out.data() + 33, 12));
     const bytes aad = detail::wrap_aad(byte_span(out.data(), 33), stream, epoch, who);
     CryptoPP::GCM<CryptoPP::AES>::Encryption enc;

@@ -168,20 +168,32 @@ struct ecies_material {
     encryption_header header;
     aes_key key;
 };
+/// A fresh ephemeral secp256k1 key pair from the OS CSPRNG: the secret scalar (wiped memory) and
+/// the compressed public key. Shared by the v2 header and the namespace key wrap (kv/namespace.hpp).
+struct ephemeral_key {
+    crypto::wiped_array<32> secret;
+    fixed_bytes<33> public_compressed{};
+};
+inline result<void> new_ephemeral_key(ephemeral_key& k) {
+    do crypto::random_bytes(std::span<byte>(k.secret.data(), 32));
+    while (!secp256k1_ec_seckey_verify(crypto::secp256k1_ctx(), k.secret.data()));
+    secp256k1_pubkey pub;
+    if (!secp256k1_ec_pubkey_create(crypto::secp256k1_ctx(), &pub, k.secret.data()))
+        return fail(errc::internal, "secp256k1_ec_pubkey_create rejected a verified scalar");
+    std::size_t len = 33;
+    secp256k1_ec_pubkey_serialize(crypto::secp256k1_ctx(), k.public_compressed.data(), &len, &pub, SECP256K1_EC_COMPRESSED);
+    return {};
+}
+
 inline result<ecies_material> new_ecies_header(byte_span recipient_pub) {
     ZEROG_TRY(const secp256k1_pubkey recipient, detail::parse_pubkey(recipient_pub));
-    crypto::wiped_array<32> eph;
-    do crypto::random_bytes(std::span<byte>(eph.data(), 32));
-    while (!secp256k1_ec_seckey_verify(crypto::secp256k1_ctx(), eph.data()));
-    secp256k1_pubkey eph_pub;
-    if (!secp256k1_ec_pubkey_create(crypto::secp256k1_ctx(), &eph_pub, eph.data()))
-        return fail(errc::internal, "secp256k1_ec_pubkey_create rejected a verified scalar");
+    ephemeral_key eph;
+    ZEROG_CHECK(new_ephemeral_key(eph));
     ecies_material m;
     m.header.version = ecies_version;
-    std::size_t len = 33;
-    secp256k1_ec_pubkey_serialize(crypto::secp256k1_ctx(), m.header.ephemeral_pub.data(), &len, &eph_pub, SECP256K1_EC_COMPRESSED);
+    m.header.ephemeral_pub = eph.public_compressed;
     crypto::random_bytes(m.header.nonce.span());
-    ZEROG_TRY(m.key, detail::ecies_key(recipient, eph.data()));
+    ZEROG_TRY(m.key, detail::ecies_key(recipient, eph.secret.data()));
     return m;
 }
 

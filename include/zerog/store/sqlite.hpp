@@ -25,6 +25,7 @@
 #include <mutex>
 #include <string>
 #include <system_error>
+#include <thread>
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -215,6 +216,19 @@ private:
             if (rc != SQLITE_OK) return sqlite_error(rc, "opening the zerog database");
             sqlite3_extended_result_codes(db, 1);
             sqlite3_busy_timeout(db, static_cast<int>(o.busy_timeout.count()));
+            // Switching a new file to WAL takes an exclusive lock for which SQLite does not always
+            // call the busy handler: two processes opening one new database at once can get
+            // SQLITE_BUSY at once. Every step is idempotent (the migration rolls back on failure),
+            // so a busy answer is retried here, bounded by the busy timeout.
+            const auto give_up = std::chrono::steady_clock::now() + o.busy_timeout;
+            for (int attempt = 0;; ++attempt) {
+                auto r = prepare_and_migrate(o);
+                if (r || r.error().code() != errc::timeout || std::chrono::steady_clock::now() >= give_up) return r;
+                std::this_thread::sleep_for(std::chrono::milliseconds(std::min(5 << std::min(attempt, 5), 100)));
+            }
+        }
+
+        result<void> prepare_and_migrate(const sqlite_options& o) {
             // The first read of the schema is where a damaged or foreign file shows itself.
             ZEROG_TRY(auto tables, query("SELECT name FROM sqlite_master WHERE type = 'table'", {}));
             bool has_meta = false;
