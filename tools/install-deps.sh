@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 
 pkgs=(g++ meson ninja-build pkg-config libboost1.81-dev libcrypto++-dev libsecp256k1-dev libssl-dev
       catch2 libbenchmark-dev libsqlite3-dev libpq-dev postgresql sqlite3 ca-certificates openssl nodejs npm python3 curl
+      prometheus  # prometheus and promtool: deploy/prometheus rule tests, the scrape test
       clang)  # clang: tools/ci/check_headers.sh (every header compiles on its own with a second compiler)
 missing=()
 for p in "${pkgs[@]}"; do

@@ -4,10 +4,16 @@
 //                          status mapping, strict response validation
 //   BM_bare_beast          the same exchange with a hand-written Beast client (the reference)
 // Both talk to the same net::http_server, which parses each request and echoes the id.
+//   BM_jsonrpc_guarded     the full stack inside client::guarded_call with the production policy
+//                          mix (breaker, limiter, retry, concurrency), telemetry without metrics
+//                          (<false>) and with a metrics registry (<true>): the difference is what
+//                          the telemetry mix adds to a loopback call
 //   BM_large_response      one 350 KB JSON body per exchange (the size of a 256 KiB segment in
 //                          base64 JSON) through the full transport (net::http_transport): body
 //                          bytes per second; read system calls per MiB are counted with
 //                          `strace -f -c -e trace=recvmsg,recvfrom,read` (docs/benchmarks.md)
+#include <zerog/client/pipeline.hpp>
+#include <zerog/client/production.hpp>
 #include <zerog/net/http_server.hpp>
 #include <zerog/net/http_transport.hpp>
 #include <zerog/net/jsonrpc.hpp>
@@ -132,6 +138,34 @@ void BM_jsonrpc_full_stack(benchmark::State& state) {
     state.counters["connections"] = static_cast<double>(rpc.transport().connections_opened());
 }
 
+template <bool Metrics>
+void BM_jsonrpc_guarded(benchmark::State& state) {
+    using prod = client::production_policies<net::http_transport, crypto::null_signer>;
+    asio::io_context ioc(1);
+    auto srv = start_server<bare_server>(ioc);
+    auto metrics = Metrics ? std::make_shared<observe::metrics_registry>() : nullptr;
+    prod p{.limiter = prod::limiter_type(policy::token_bucket_config{.per_user = {1e12, 1e12}, .per_endpoint = {1e12, 1e12}}),
+           .telemetry = observe::telemetry_hub(observe::json_logger(policy::log_level::off), metrics)};
+    net::jsonrpc_client<net::http_transport> rpc(net::http_transport{}, url_of(srv));
+    const std::string endpoint = url_of(srv);
+    drive(ioc, deref(srv), [&]() -> asio::awaitable<void> {
+        for (auto _ : state) {
+            const client::call_context ctx{"eth_blockNumber", endpoint, "", std::chrono::steady_clock::now() + std::chrono::seconds(5)};
+            auto r = co_await client::guarded_call(p, ctx, [&] { return rpc.call_async("eth_blockNumber"); });
+            if (!r) {
+                state.SkipWithError(r.error().message().c_str());
+                break;
+            }
+            benchmark::DoNotOptimize(r);
+        }
+    }());
+    if (metrics) {
+        const policy::field l[] = {{"class", "chain"}, {"method", "eth_blockNumber"}, {"outcome", "ok"}};
+        if (metrics->value("zerog_rpc_requests_total", l) != double(state.iterations())) state.SkipWithError("metrics did not count every call");
+    }
+    state.counters["calls/s"] = benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+}
+
 template <class S>
 void BM_bare_beast(benchmark::State& state) {
     asio::io_context ioc(1);
@@ -211,4 +245,8 @@ ZEROG_NET_BENCH(BM_jsonrpc_full_stack, bare_server);
 ZEROG_NET_BENCH(BM_bare_beast, bare_server);
 ZEROG_NET_BENCH(BM_jsonrpc_full_stack, our_server);
 ZEROG_NET_BENCH(BM_bare_beast, our_server);
+// Telemetry overhead on a loopback call: interleaved repetitions of the same guarded call without
+// and with metrics (docs/benchmarks.md reports the ratio of the medians).
+BENCHMARK_TEMPLATE(BM_jsonrpc_guarded, false)->Iterations(30000)->Repetitions(5)->UseRealTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK_TEMPLATE(BM_jsonrpc_guarded, true)->Iterations(30000)->Repetitions(5)->UseRealTime()->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_large_response)->Iterations(300)->Repetitions(3)->UseRealTime()->Unit(benchmark::kMicrosecond);

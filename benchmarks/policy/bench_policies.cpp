@@ -4,7 +4,8 @@
 //   * BM_handwritten_pipeline_*  the same by hand in guarded_call's shape (own frame, clock reads)
 //   * BM_guarded_null_*  the same op through client::guarded_call with client::policy_set<> (null models)
 //   * BM_guarded_production  the same op through production_policies (backoff_retry,
-//     sliding_window_breaker, token_bucket, json_logger at level off, system clocks)
+//     sliding_window_breaker, token_bucket, telemetry_hub: json_logger at level off, no metrics
+//     registry unless the benchmark's name says metrics, system clocks)
 //   * BM_<model>    each real model's per-call operations alone
 // Two ops: `trivial` (returns a constant: shows the pipeline's fixed cost in ns) and `request`
 // (builds a ~200-byte JSON-RPC request body: a small realistic unit of client work).
@@ -116,8 +117,59 @@ template <bool Realistic>
 void BM_guarded_production(benchmark::State& state) {
     // a limiter that never refuses in the benchmark: the cost of the check, not of waiting
     prod p{.limiter = prod::limiter_type(policy::token_bucket_config{.per_user = {1e12, 1e12}, .per_endpoint = {1e12, 1e12}}),
-           .telemetry = observe::json_logger(policy::log_level::off)};
+           .telemetry = observe::telemetry_hub(observe::json_logger(policy::log_level::off))};
     guarded<prod, Realistic>(state, p);
+}
+/// The same with a metrics registry: every call counts into zerog_rpc_requests_total and observes
+/// zerog_rpc_request_duration_seconds (the full telemetry mix of a production client).
+template <bool Realistic>
+void BM_guarded_production_metrics(benchmark::State& state) {
+    prod p{.limiter = prod::limiter_type(policy::token_bucket_config{.per_user = {1e12, 1e12}, .per_endpoint = {1e12, 1e12}}),
+           .telemetry = observe::telemetry_hub(observe::json_logger(policy::log_level::off), std::make_shared<observe::metrics_registry>())};
+    guarded<prod, Realistic>(state, p);
+}
+
+// --- metrics (observe/metrics.hpp): one update, single thread and two threads on one series ---
+observe::metrics_registry& bench_registry() {
+    static observe::metrics_registry m;
+    return m;
+}
+const policy::field rpc_labels[] = {{"class", "storage"}, {"method", "zgs_uploadSegmentsByTxSeq"}, {"outcome", "ok"}};
+const policy::field timing_labels[] = {{"class", "storage"}, {"method", "zgs_uploadSegmentsByTxSeq"}};
+void BM_metrics_counter_handle(benchmark::State& state) {
+    static const auto c = bench_registry().counter("zerog_rpc_requests_total", rpc_labels);
+    for (auto _ : state) c.add(1);
+}
+void BM_metrics_counter_by_name(benchmark::State& state) {  // what the Telemetry policy calls: lookup + add
+    auto& m = bench_registry();
+    for (auto _ : state) m.add("zerog_rpc_requests_total", 1, rpc_labels);
+}
+void BM_metrics_histogram_handle(benchmark::State& state) {
+    static const auto h = bench_registry().histogram("zerog_rpc_request_duration_seconds", timing_labels);
+    double v = 0.0001;
+    for (auto _ : state) {
+        h.observe(v);
+        v = v < 100 ? v * 1.7 : 0.0001;  // walk the buckets
+    }
+}
+void BM_metrics_histogram_by_name(benchmark::State& state) {
+    auto& m = bench_registry();
+    double v = 0.0001;
+    for (auto _ : state) {
+        m.observe("zerog_rpc_request_duration_seconds", v, timing_labels);
+        v = v < 100 ? v * 1.7 : 0.0001;
+    }
+}
+void BM_metrics_render_200_series(benchmark::State& state) {
+    observe::metrics_registry m;
+    for (int i = 0; i < 100; ++i) {
+        const std::string method = "method_" + std::to_string(i);
+        const policy::field l[] = {{"class", "chain"}, {"method", std::string_view(method)}, {"outcome", "ok"}};
+        m.add("zerog_rpc_requests_total", 1, l);
+        const policy::field t[] = {{"class", "chain"}, {"method", std::string_view(method)}};
+        m.observe("zerog_rpc_request_duration_seconds", 0.01, t);
+    }
+    for (auto _ : state) benchmark::DoNotOptimize(m.render());
 }
 
 // --- models alone ------------------------------------------------------------------------------
@@ -164,6 +216,13 @@ BENCHMARK(BM_handwritten<true>)->Name("BM_handwritten_pipeline_request");
 BENCHMARK(BM_guarded_null<true>)->Name("BM_guarded_null_request");
 BENCHMARK(BM_guarded_production<false>)->Name("BM_guarded_production_trivial");
 BENCHMARK(BM_guarded_production<true>)->Name("BM_guarded_production_request");
+BENCHMARK(BM_guarded_production_metrics<false>)->Name("BM_guarded_production_metrics_trivial");
+BENCHMARK(BM_guarded_production_metrics<true>)->Name("BM_guarded_production_metrics_request");
+BENCHMARK(BM_metrics_counter_handle)->Threads(1)->Threads(2);
+BENCHMARK(BM_metrics_counter_by_name)->Threads(1)->Threads(2);
+BENCHMARK(BM_metrics_histogram_handle)->Threads(1)->Threads(2);
+BENCHMARK(BM_metrics_histogram_by_name)->Threads(1)->Threads(2);
+BENCHMARK(BM_metrics_render_200_series)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_breaker_allow_success);
 BENCHMARK(BM_token_bucket_acquire);
 BENCHMARK(BM_backoff_next_delay);

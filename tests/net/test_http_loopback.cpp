@@ -636,3 +636,43 @@ TEST_CASE("TLS: verified handshake with a trusted CA; unknown CA and wrong host 
     REQUIRE_FALSE(mismatch);
     CHECK((mismatch.error().is(errc::tls_error) || mismatch.error().is(errc::connection_failed)));
 }
+
+// ---------------------------------------------------------------------------------------------
+// The Prometheus scrape endpoint (client/metrics_endpoint.hpp) on the loopback server.
+#include <zerog/client/metrics_endpoint.hpp>
+
+TEST_CASE("metrics endpoint: GET /metrics serves the exposition; other paths and methods are refused", "[net][metrics]") {
+    net::io_thread server_thread;
+    auto metrics = std::make_shared<observe::metrics_registry>();
+    const policy::field l[] = {{"outcome", "ok"}};
+    metrics->add("zerog_uploads_total", 2, l);
+    auto server = client::serve_metrics(server_thread.executor(), metrics).value();
+    http_transport t;
+    net::http_request req;
+    req.method = "GET";
+    req.url = server.url() + "/metrics";
+    auto r = t.send(req);
+    REQUIRE(r);
+    CHECK(r->status == 200);
+    CHECK(r->header("content-type") == std::optional<std::string_view>("text/plain; version=0.0.4; charset=utf-8"));
+    CHECK(r->body.find("zerog_uploads_total{outcome=\"ok\"} 2\n") != std::string::npos);
+    metrics->add("zerog_uploads_total", 1, l);  // every scrape renders the current values
+    r = t.send(req);
+    REQUIRE(r);
+    CHECK(r->body.find("zerog_uploads_total{outcome=\"ok\"} 3\n") != std::string::npos);
+
+    req.options.accept_any_status = true;
+    req.url = server.url() + "/other";
+    r = t.send(req);
+    REQUIRE(r);
+    CHECK(r->status == 404);
+    req.url = server.url() + "/metrics";
+    req.method = "POST";
+    req.body = "x";
+    r = t.send(req);
+    REQUIRE(r);
+    CHECK(r->status == 405);
+    CHECK(r->header("allow") == std::optional<std::string_view>("GET, HEAD"));
+    server.stop();
+    CHECK_FALSE(client::serve_metrics(server_thread.executor(), nullptr));
+}

@@ -129,10 +129,10 @@ TEST_CASE("guarded_call + real models: the token bucket refuses a user past the 
 TEST_CASE("production_policies: the real bundle composes and runs", "[resilience_pipeline]") {
     using prod = client::production_policies<net::null_transport, crypto::null_signer>;
     STATIC_REQUIRE(std::is_same_v<prod::retry_type, policy::backoff_retry>);
-    STATIC_REQUIRE(std::is_same_v<prod::breaker_type, policy::sliding_window_breaker<observe::json_logger>>);
+    STATIC_REQUIRE(std::is_same_v<prod::breaker_type, policy::sliding_window_breaker<observe::telemetry_hub>>);
     STATIC_REQUIRE(std::is_same_v<prod::limiter_type, policy::token_bucket<>>);
-    STATIC_REQUIRE(std::is_same_v<prod::telemetry_type, observe::json_logger>);
-    prod p{.telemetry = observe::json_logger(policy::log_level::off)};
+    STATIC_REQUIRE(std::is_same_v<prod::telemetry_type, observe::telemetry_hub>);
+    prod p{.telemetry = observe::telemetry_hub(observe::json_logger(policy::log_level::off))};
     int calls = 0;
     auto op = [&]() -> asio::awaitable<result<int>> {
         if (++calls < 2) co_return fail(errc::server_busy, "too many data writing");

@@ -186,6 +186,20 @@ int infer(const std::vector<std::string>& raw) {
 
 }  // namespace
 
+namespace zerog::cli {
+/// One inference on the devnet in `devnet_dir` with its demo account, in this process (so that its
+/// metrics land in this process's registry), for `zerog demo`. The same path as `zerog infer`.
+result<client::chat_result> demo_inference(const std::string& devnet_dir, const std::string& model, const std::string& prompt) {
+    auto vars = config::environment::from_process().vars();
+    vars["ZEROG_DEVNET_DIR"] = devnet_dir;
+    for (const char* k : {"ZG_PRIVATE_KEY", "ZG_KEYSTORE", "ZEROG_CONFIG", "ZEROG_PROFILE", "ZEROG_DB"}) vars.erase(k);
+    ZEROG_TRY(auto c, open_compute_client(std::string("devnet"), config::environment(std::move(vars))));
+    client::chat_request req;
+    req.messages.push_back({"user", prompt});
+    return c.client->chat_model(std::move(req), model);
+}
+}  // namespace zerog::cli
+
 ZEROG_COMMAND(reg_compute_setup, "compute setup",
               "compute setup --deposit AMOUNT [--provider ADDR] [--per-provider AMOUNT] [--profile P] [--json]   (ledger, funding, "
               "acknowledgement; idempotent)",

@@ -16,6 +16,7 @@
 
 #include <boost/json.hpp>
 
+#include <zerog/client/compute_types.hpp>
 #include <zerog/crypto/cryptopp_signer.hpp>
 #include <zerog/crypto/personal_sign.hpp>
 #include <zerog/crypto/secp256k1_signer.hpp>
@@ -34,6 +35,8 @@ namespace zerog::cli {
 /// Defined in cmd_storage.cpp (the CLI's one storage-client TU): upload + download + verify on
 /// the devnet in `devnet_dir`; a printable summary.
 result<std::string> demo_storage_roundtrip(const std::string& devnet_dir, const std::string& in, const std::string& out);
+/// Defined in cmd_compute.cpp: one inference on the devnet with its demo account, in process.
+result<client::chat_result> demo_inference(const std::string& devnet_dir, const std::string& model, const std::string& prompt);
 }  // namespace zerog::cli
 
 namespace {
@@ -182,32 +185,19 @@ int demo(const std::vector<std::string>& raw) {
     // 5. one verified inference through the devnet's compute provider with the demo account that
     //    `devnet up` funded and acknowledged (the same code path as `zerog infer`).
     const std::string prompt = "Hello from zerog";
-    const std::string cmd = "ZEROG_DEVNET_DIR='" + devdir.string() + "' '" + exe.string() +
-                            "' infer --profile devnet --model zerog-devnet-rot13 --prompt '" + prompt + "' --json 2>&1";
-    std::string out_json;
-    if (std::FILE* pipe = ::popen(cmd.c_str(), "r")) {
-        char buf[4096];
-        std::size_t n;
-        while ((n = std::fread(buf, 1, sizeof buf, pipe)) > 0) out_json.append(buf, n);
-        if (::pclose(pipe) != 0)
-            return zerog::cli::report("demo", zerog::error(errc::verification_failed, "zerog infer failed: " + out_json));
-    }
-    boost::system::error_code jec;
-    const boost::json::value v = boost::json::parse(out_json, jec);
-    if (jec || !v.is_object() || !v.as_object().contains("verified"))
-        return zerog::cli::report("demo", zerog::error(errc::malformed_response, "zerog infer printed: " + out_json));
-    const auto& o = v.as_object();
+    auto answer = zerog::cli::demo_inference(devdir.string(), "zerog-devnet-rot13", prompt);
+    if (!answer) return zerog::cli::report("demo", std::move(answer).error().during("the demo's inference"));
     std::string expected = prompt;  // the devnet model answers with ROT13 of the prompt
     for (char& c : expected) {
         if (c >= 'a' && c <= 'z') c = static_cast<char>('a' + (c - 'a' + 13) % 26);
         else if (c >= 'A' && c <= 'Z') c = static_cast<char>('A' + (c - 'A' + 13) % 26);
     }
-    if (!o.at("verified").as_bool() || o.at("content").as_string() != expected)
-        return zerog::cli::report("demo", zerog::error(errc::verification_failed, "inference not verified: " + out_json));
-    std::printf("compute  \"%s\" -> \"%s\" (provider %s)\n", prompt.c_str(), std::string(o.at("content").as_string()).c_str(),
-                std::string(o.at("provider").as_string()).c_str());
-    std::printf("         chat %s, fee %s neuron, TEE signature verified\n", std::string(o.at("chatId").as_string()).c_str(),
-                boost::json::serialize(o.at("fee")).c_str());
+    if (!answer->verified || answer->content != expected)
+        return zerog::cli::report("demo", zerog::error(errc::verification_failed, "inference not verified or wrong: \"" + answer->content +
+                                                                                      "\" " + answer->verification_error));
+    std::printf("compute  \"%s\" -> \"%s\" (provider %s)\n", prompt.c_str(), answer->content.c_str(),
+                answer->provider.to_checksum_hex().c_str());
+    std::printf("         chat %s, fee %s neuron, TEE signature verified\n", answer->chat_id.c_str(), answer->fee.to_decimal().c_str());
     std::printf("demo ok (devnet stopped on exit)\n");
     return 0;
 }

@@ -2,11 +2,57 @@
 #include "cli.hpp"
 #include "session.hpp"
 
+#include <zerog/client/metrics_endpoint.hpp>
+
 #include <malloc.h>
 
+#include <chrono>
 #include <cstdio>
+#include <optional>
 #include <string>
+#include <thread>
 #include <vector>
+
+namespace {
+
+/// Take `--NAME VALUE` or `--NAME=VALUE` off the command line. nullopt: absent; "" with `missing`
+/// set: given without a value.
+std::optional<std::string> take_option(std::vector<std::string>& a, std::string_view name, bool& missing) {
+    std::optional<std::string> v;
+    const std::string flag = "--" + std::string(name), prefix = flag + "=";
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        if (a[i] == flag) {
+            if (i + 1 >= a.size() || a[i + 1].empty()) {
+                missing = true;
+                a.erase(a.begin() + static_cast<std::ptrdiff_t>(i));
+                return std::string();
+            }
+            v = a[i + 1];
+            a.erase(a.begin() + static_cast<std::ptrdiff_t>(i), a.begin() + static_cast<std::ptrdiff_t>(i + 2));
+            --i;
+        } else if (a[i].rfind(prefix, 0) == 0) {
+            v = a[i].substr(prefix.size());
+            if (v->empty()) missing = true;
+            a.erase(a.begin() + static_cast<std::ptrdiff_t>(i));
+            --i;
+        }
+    }
+    return v;
+}
+
+/// GET /metrics on 127.0.0.1:PORT while the command runs (its own thread), and `linger` after it
+/// ends, so that a scraper's next pull sees the final values of a short command.
+struct metrics_endpoint_thread {
+    zerog::net::io_thread thread;  // destroyed last: the server is stopped before its thread ends
+    std::optional<zerog::net::http_server> server;
+    std::chrono::milliseconds linger{0};
+    ~metrics_endpoint_thread() {
+        if (linger.count() > 0) std::this_thread::sleep_for(linger);
+        if (server) server->stop();
+    }
+};
+
+}  // namespace
 
 int main(int argc, char** argv) {
     // Transfers allocate a few ~350 KB buffers per 256 KiB segment (the response body, the parsed
@@ -53,12 +99,67 @@ int main(int argc, char** argv) {
             --i;
         }
     }
+    // Global options: --metrics-textfile PATH (the Prometheus exposition written atomically when
+    // the command ends, for node_exporter's textfile collector) and --metrics-port PORT (GET
+    // /metrics on 127.0.0.1:PORT while the command runs). Either one turns metrics on.
+    bool missing = false;
+    const auto textfile = take_option(a, "metrics-textfile", missing);
+    if (missing) { std::fprintf(stderr, "zerog: --metrics-textfile needs a path\n"); return 2; }
+    const auto port_text = take_option(a, "metrics-port", missing);
+    std::uint16_t metrics_port = 0;
+    if (port_text) {
+        unsigned long p = 0;
+        const bool digits = !port_text->empty() && port_text->size() <= 5 && port_text->find_first_not_of("0123456789") == std::string::npos;
+        if (digits) p = std::stoul(*port_text);
+        if (missing || !digits || p > 65535) { std::fprintf(stderr, "zerog: --metrics-port needs a port number 0..65535 (0: any free port)\n"); return 2; }
+        metrics_port = static_cast<std::uint16_t>(p);
+    }
+    const auto linger_text = take_option(a, "metrics-linger", missing);
+    unsigned long linger_s = 0;
+    if (linger_text) {
+        const bool digits = !linger_text->empty() && linger_text->size() <= 4 && linger_text->find_first_not_of("0123456789") == std::string::npos;
+        if (missing || !digits || (linger_s = std::stoul(*linger_text)) > 3600) {
+            std::fprintf(stderr, "zerog: --metrics-linger needs whole seconds 0..3600\n");
+            return 2;
+        }
+        if (!port_text) { std::fprintf(stderr, "zerog: --metrics-linger needs --metrics-port\n"); return 2; }
+    }
+    if (textfile || port_text) metrics_option() = std::make_shared<zerog::observe::metrics_registry>();
+    std::optional<metrics_endpoint_thread> endpoint;
+    if (port_text) {
+        endpoint.emplace();
+        zerog::net::server_options so;
+        so.port = metrics_port;
+        auto srv = zerog::client::serve_metrics(endpoint->thread.executor(), metrics_option(), so);
+        if (!srv) {
+            std::fprintf(stderr, "zerog: %s\n", srv.error().message().c_str());
+            return 2;
+        }
+        endpoint->server.emplace(std::move(*srv));
+        endpoint->linger = std::chrono::seconds(linger_s);
+        std::fprintf(stderr, "zerog: serving metrics on %s/metrics\n", endpoint->server->url().c_str());
+    }
+    // Written however the command ends (a failed upload's series are what an operator needs).
+    struct write_textfile_at_exit {
+        const std::optional<std::string>& path;
+        ~write_textfile_at_exit() {
+            if (!path || !metrics_option()) return;
+            if (auto ok = metrics_option()->write_textfile(*path); !ok)
+                std::fprintf(stderr, "zerog: %s\n", ok.error().message().c_str());
+        }
+    } textfile_writer{textfile};
+
     if (a.empty() || a[0] == "help" || a[0] == "--help" || a[0] == "-h") {
         std::printf("zerog: 0G Storage and 0G Compute from the command line\n\ncommands:\n");
         for (auto& [name, c] : registry()) std::printf("  zerog %s\n", c.usage.c_str());
         std::printf("\nglobal options:\n  --log-level trace|debug|info|warn|error|off   JSON-lines logs on stderr (default: ZEROG_LOG_LEVEL, else warn)\n"
                     "  --db PATH|postgresql://…                      where payments are recorded (default: ZEROG_DB, the config's\n"
-                    "                                                `database`, the devnet's own file, else $XDG_STATE_HOME/zerog/zerog.db)\n");
+                    "                                                `database`, the devnet's own file, else $XDG_STATE_HOME/zerog/zerog.db)\n"
+                    "  --metrics-textfile PATH                       write the command's Prometheus metrics to PATH when it ends (atomically;\n"
+                    "                                                for node_exporter's textfile collector)\n"
+                    "  --metrics-port PORT                           serve GET /metrics on 127.0.0.1:PORT while the command runs (0: any free\n"
+                    "                                                port; the address is printed on stderr)\n"
+                    "  --metrics-linger SECONDS                      with --metrics-port: keep serving that long after the command ends\n");
         return a.empty() ? 2 : 0;
     }
     // Longest match first: "devnet up" before "devnet".

@@ -42,10 +42,18 @@ inline std::optional<std::string>& db_option() {
     return db;
 }
 
+/// The process's metrics registry: created by main() when --metrics-textfile or --metrics-port
+/// asks for metrics (null otherwise: the clients then count nothing).
+inline std::shared_ptr<observe::metrics_registry>& metrics_option() {
+    static std::shared_ptr<observe::metrics_registry> metrics;
+    return metrics;
+}
+
 /// The production settings of every client the CLI builds.
 inline client::production_settings production_settings() {
     client::production_settings s;
     s.log_level = log_level_option();  // nullopt: ZEROG_LOG_LEVEL, else warn
+    s.metrics = metrics_option();
     return s;
 }
 

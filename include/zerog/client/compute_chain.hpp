@@ -239,6 +239,10 @@ private:
         const call_context ctx{op, endpoint_, o_.user, deadline};
         auto op_fn = [this, &r]() { return sender_.send_async(r); };
         auto out = co_await guarded_call(p_, ctx, op_fn);
+        {
+            const policy::field l[] = {{"kind", op}, {"outcome", out ? std::string_view("ok") : out.error().code_name()}};
+            p_.telemetry.count("zerog_payments_total", 1, l);
+        }
         if (!out) co_return fail(std::move(out).error().during(std::string(op)));
         co_return out;
     }

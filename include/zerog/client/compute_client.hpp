@@ -219,7 +219,18 @@ public:
         const std::string provider_key = target.provider.to_checksum_hex();
         auto slot = p_.concurrency.try_enter(policy::limit_key{o_.user, provider_key});
         if (!slot) co_return fail(std::move(slot).error().during("inference at provider " + provider_key + "; nothing was sent"));
+        const auto started = p_.clock.now();
         auto r = co_await attempt(req, target, deadline, false);
+        {
+            // Labels bounded by configuration: the providers and models this client may use.
+            const std::string model = r ? r->model : req.model.value_or("");
+            const policy::field timing[] = {{"provider", std::string_view(provider_key)}, {"model", std::string_view(model)}};
+            p_.telemetry.observe("zerog_inference_duration_seconds", std::chrono::duration<double>(p_.clock.now() - started).count(), timing);
+            // `user`: a label only when the application's registry opts in (observe/metrics.hpp).
+            const policy::field l[] = {{"provider", std::string_view(provider_key)}, {"model", std::string_view(model)},
+                                       {"outcome", r ? std::string_view("ok") : r.error().code_name()}, {"user", std::string_view(o_.user)}};
+            p_.telemetry.count("zerog_inference_requests_total", 1, l);
+        }
         if (!r) co_return fail(std::move(r).error().during("inference at provider " + target.provider.to_checksum_hex()));
         co_return r;
     }
@@ -607,6 +618,18 @@ private:
 
         // Cost: exact, booked before verification (the provider bills either way).
         ZEROG_CO_TRY(out.fee, compute::fee_for(out.usage, svc.prices()));
+        {
+            const std::string pk = prov.to_checksum_hex();
+            const std::string_view who(o_.user);
+            const policy::field pm[] = {{"provider", std::string_view(pk)}, {"model", std::string_view(out.model)}, {"user", who}};
+            p_.telemetry.count("zerog_inference_fee_neuron_total", out.fee.to_double(), pm);
+            const policy::field prompt[] = {{"provider", std::string_view(pk)}, {"model", std::string_view(out.model)}, {"type", "prompt"}, {"user", who}};
+            p_.telemetry.count("zerog_inference_tokens_total", double(out.usage.prompt_tokens), prompt);
+            const policy::field completion[] = {{"provider", std::string_view(pk)}, {"model", std::string_view(out.model)}, {"type", "completion"}, {"user", who}};
+            p_.telemetry.count("zerog_inference_tokens_total", double(out.usage.completion_tokens), completion);
+            const policy::field pay[] = {{"kind", "inference"}, {"outcome", "ok"}};
+            p_.telemetry.count("zerog_payments_total", 1, pay);
+        }
         hold.commit(policy::budget_kind::spend, out.fee);
         hold.commit(policy::budget_kind::tokens, uint256(out.usage.prompt_tokens) + uint256(out.usage.completion_tokens));
         hold.commit(policy::budget_kind::requests);
@@ -621,6 +644,8 @@ private:
         if (o_.verify != verification::off) {
             auto v = co_await verify(svc, base, out, deadline);
             if (!v) {
+                const policy::field k[] = {{"kind", "inference_signature"}};
+                p_.telemetry.count("zerog_verification_failures_total", 1, k);
                 out.verified = false;
                 out.verification_error = v.error().message();
                 if (o_.verify == verification::strict) co_return fail(std::move(v).error());

@@ -530,6 +530,10 @@ public:
         r.tx_hash = up->tx_hash;
         r.fee = up->fee;
         auto verdict = co_await this->wait_for_result_async(up->tx_seq, this->until(this->o_.result_timeout));
+        {
+            const policy::field l[] = {{"outcome", verdict ? kv::outcome_name(verdict->kind) : std::string_view("unknown")}};
+            this->p_->telemetry.count("zerog_kv_writes_total", 1, l);
+        }
         if (!verdict)
             co_return std::move(verdict).error().during("waiting for the KV node's result of tx_seq " + std::to_string(up->tx_seq) + " (root " +
                                                         to_hex(up->root) + ", paid)");

@@ -45,7 +45,20 @@ struct call_context {
     std::string_view user;           ///< the caller identity the host application passes in ("" = anonymous)
     zerog::steady_time deadline;    ///< absolute, from the policy set's Clock
     double cost = 1.0;               ///< rate-limiter units this call consumes
+    /// Metric label `class`: chain, storage, indexer, kv or provider. Empty: from the operation's
+    /// name (endpoint_class_of).
+    std::string_view endpoint_class = {};
 };
+
+/// The endpoint class of an operation, by its name: zgs_* storage node, indexer_* indexer, kv_* KV
+/// node, compute.* compute provider, anything else the chain (eth_*, contract calls).
+constexpr std::string_view endpoint_class_of(std::string_view operation) noexcept {
+    if (operation.starts_with("zgs_")) return "storage";
+    if (operation.starts_with("indexer_")) return "indexer";
+    if (operation.starts_with("kv_")) return "kv";
+    if (operation.starts_with("compute.")) return "provider";
+    return "chain";
+}
 
 namespace detail {
 template <class A> struct awaitable_value;
@@ -114,11 +127,16 @@ auto detail::guarded_call_impl(Policies& p, call_context ctx, Op op) -> decltype
     auto& clock = p.clock;
     const auto started = clock.now();
     auto span = p.telemetry.span_start(ctx.operation);
+    const std::string_view klass = ctx.endpoint_class.empty() ? endpoint_class_of(ctx.operation) : ctx.endpoint_class;
     auto finish = [&](result_type r, unsigned attempts) -> result_type {
         const double secs = std::chrono::duration<double>(clock.now() - started).count();
-        const policy::field labels[] = {{"op", ctx.operation}, {"ok", r.has_value()}};
-        p.telemetry.observe("zerog_call_seconds", secs, labels);
-        p.telemetry.count("zerog_calls_total", 1, labels);
+        {
+            const policy::field timing[] = {{"class", klass}, {"method", ctx.operation}};
+            p.telemetry.observe("zerog_rpc_request_duration_seconds", secs, timing);
+            const policy::field labels[] = {{"class", klass}, {"method", ctx.operation},
+                                            {"outcome", r ? std::string_view("ok") : r.error().code_name()}};
+            p.telemetry.count("zerog_rpc_requests_total", 1, labels);
+        }
         if (!r) {
             zerog::error e = std::move(r).error();
             if (attempts > 1) e.with("attempts", std::to_string(attempts));
@@ -140,7 +158,11 @@ auto detail::guarded_call_impl(Policies& p, call_context ctx, Op op) -> decltype
     constexpr bool limited = !std::is_same_v<typename Policies::limiter_type, policy::no_limit>;
     if constexpr (limited) {
         const bool slot = co_await detail::acquire_slot(p.limiter, clock, ctx);
-        if (!slot) co_return finish(fail(failed(errc::rate_limited, "rate limit reached; the next slot is after the deadline")), 0);
+        if (!slot) {
+            const policy::field l[] = {{"class", klass}};
+            p.telemetry.count("zerog_rate_limited_total", 1, l);
+            co_return finish(fail(failed(errc::rate_limited, "rate limit reached; the next slot is after the deadline")), 0);
+        }
     }
 
     for (unsigned attempt = 1;; ++attempt) {
@@ -162,6 +184,10 @@ auto detail::guarded_call_impl(Policies& p, call_context ctx, Op op) -> decltype
 
         const auto delay = p.retry.next_delay(attempt, r.error(), clock.now() - started);
         if (!delay || clock.now() + *delay >= ctx.deadline) co_return finish(std::move(r), attempt);
+        {
+            const policy::field l[] = {{"class", klass}, {"method", ctx.operation}};
+            p.telemetry.count("zerog_rpc_retries_total", 1, l);
+        }
         if (p.telemetry.enabled(policy::log_level::debug)) {
             const policy::field f[] = {{"op", ctx.operation}, {"attempt", attempt},
                                        {"delay_ms", std::chrono::duration_cast<std::chrono::milliseconds>(*delay).count()}};
@@ -171,6 +197,8 @@ auto detail::guarded_call_impl(Policies& p, call_context ctx, Op op) -> decltype
         if constexpr (limited) {  // a retry is a request too: it takes its own slot
             const bool slot = co_await detail::acquire_slot(p.limiter, clock, ctx);
             if (!slot) {
+                const policy::field l[] = {{"class", klass}};
+                p.telemetry.count("zerog_rate_limited_total", 1, l);
                 zerog::error e = std::move(r).error();
                 e.with("retry", "not sent: the rate limit's next slot is after the deadline");
                 co_return finish(fail(std::move(e)), attempt);

@@ -14,8 +14,11 @@
 //                endpoint (uploads, downloads, verifications, inference attempts)
 //   persistence  the aliases: store::database (SQLite by default, or PostgreSQL; opened by the
 //                caller and passed in); the template's default: memory_persistence
-//   telemetry    observe::json_logger to stderr, level from `production_settings::log_level`
-//                (the CLI: --log-level, else ZEROG_LOG_LEVEL, else warn); every line is redacted
+//   telemetry    observe::telemetry_hub: the JSON-lines logger to stderr, level from
+//                `production_settings::log_level` (the CLI: --log-level, else ZEROG_LOG_LEVEL,
+//                else warn; every line is redacted), and the Prometheus metrics registry of
+//                `production_settings::metrics` when one is given (shared by every client of
+//                the process; serve or write its render())
 //   clock        the system clocks
 //
 // The breaker, limiter and memory persistence are not movable once in use, so the set is built in
@@ -31,7 +34,7 @@
 #pragma once
 
 #include <zerog/client/policy_set.hpp>
-#include <zerog/observe/json_logger.hpp>
+#include <zerog/observe/telemetry_hub.hpp>
 #include <zerog/policy/backoff_retry.hpp>
 #include <zerog/policy/concurrency_limiter.hpp>
 #include <zerog/policy/persistence.hpp>
@@ -46,13 +49,15 @@ namespace zerog::client {
 template <net::Transport Transport, crypto::Signer Signer, policy::Persistence Persistence = policy::memory_persistence,
           policy::RetryPolicy Retry = policy::backoff_retry>
 using production_policies =
-    policy_set<Transport, Signer, Retry, policy::sliding_window_breaker<observe::json_logger>, policy::token_bucket<>, Persistence,
-               observe::json_logger, policy::system_clock_policy, policy::concurrency_limiter>;
+    policy_set<Transport, Signer, Retry, policy::sliding_window_breaker<observe::telemetry_hub>, policy::token_bucket<>, Persistence,
+               observe::telemetry_hub, policy::system_clock_policy, policy::concurrency_limiter>;
 
 /// The knobs of the production mix. Defaults as in the file comment.
 struct production_settings {
     /// nullopt: ZEROG_LOG_LEVEL, else warn.
     std::optional<policy::log_level> log_level;
+    /// Where metrics go (nullptr: nowhere). One registry per process, shared by its clients.
+    std::shared_ptr<observe::metrics_registry> metrics;
     policy::backoff_config retry{};
     policy::breaker_config breaker{};
     policy::token_bucket_config limits{.per_user = {0, 0}, .per_endpoint = {1000, 1000}};
@@ -67,7 +72,8 @@ namespace detail {
 template <class P>
 P build_production_policies(typename P::transport_type transport, typename P::signer_type signer, const production_settings& settings,
                             typename P::persistence_type* persistence) {
-    observe::json_logger logger = settings.log_level ? observe::json_logger(*settings.log_level) : observe::json_logger::from_env();
+    observe::telemetry_hub logger(settings.log_level ? observe::json_logger(*settings.log_level) : observe::json_logger::from_env(),
+                                  settings.metrics);
     using C = typename P::concurrency_type;
     auto retry = [&] {
         if constexpr (std::is_constructible_v<typename P::retry_type, policy::backoff_config>) return typename P::retry_type(settings.retry);

@@ -332,6 +332,17 @@ private:
 
     /// One stage of an operation, logged at debug through the Telemetry policy (no-op with the
     /// null telemetry: `enabled` is constexpr false there).
+    /// Metric zerog_upload_stage_duration_seconds{stage} for the stage that began at `since`.
+    void observe_stage(std::string_view name, steady_time since) {
+        const policy::field l[] = {{"stage", name}};
+        p_.telemetry.observe("zerog_upload_stage_duration_seconds", std::chrono::duration<double>(now() - since).count(), l);
+    }
+    /// A result failed verification (metric zerog_verification_failures_total{kind}).
+    void count_verification_failure(std::string_view kind) {
+        const policy::field l[] = {{"kind", kind}};
+        p_.telemetry.count("zerog_verification_failures_total", 1, l);
+    }
+
     void stage(std::string_view event, const hash256& root, const std::string& what) {
         if (!p_.telemetry.enabled(policy::log_level::debug)) return;
         const std::string r = to_hex(root);
@@ -341,6 +352,8 @@ private:
 
     // storage_upload.hpp
     struct upload_plan;
+    asio::awaitable<result<upload_result>> upload_impl(std::string path, upload_options opt);
+    asio::awaitable<result<download_result>> download_impl(hash256 root, std::string out, download_options opt);
     asio::awaitable<result<upload_result>> upload_one(const storage::data_source& src, storage::file_tree tree, upload_plan& plan);
     /// A record of this upload (root, network, size, file, replicas, owner, times, retention).
     policy::submission_record new_record(const storage::file_tree& tree, const upload_plan& plan) const;

@@ -10,6 +10,7 @@
 #include <zerog/core/uint256.hpp>
 #include <zerog/crypto/address.hpp>
 #include <zerog/policy/persistence.hpp>
+#include <zerog/crypto/secure_memory.hpp>
 #include <zerog/storage/encryption.hpp>
 #include <zerog/storage/layout.hpp>
 #include <zerog/storage/node_api.hpp>
@@ -86,10 +87,17 @@ struct storage_client_options {
 /// Per-call upload options. Value type.
 /// Encrypt an upload on the fly: the uploaded file is `header ‖ AES-256-CTR(file)` (storage
 /// core, encryption.hpp), hashed, paid and sent without a clear or encrypted copy on disk; the
-/// root is the ciphertext's. The caller owns the key (and wipes it).
+/// root is the ciphertext's. Every copy wipes its key when destroyed (the options are copied and
+/// moved into the upload's coroutine frame); the caller wipes its own key.
 struct upload_encryption {
     storage::encryption_header header;
     storage::aes_key key;
+
+    upload_encryption() = default;
+    upload_encryption(storage::encryption_header h, const storage::aes_key& k) : header(h), key(k) {}
+    upload_encryption(const upload_encryption&) = default;
+    upload_encryption& operator=(const upload_encryption&) = default;
+    ~upload_encryption() { crypto::secure_wipe(key.data(), key.size()); }
 };
 
 struct upload_options {
@@ -108,6 +116,7 @@ struct download_options {
 /// What an upload did. Value type.
 struct upload_result {
     hash256 root;
+    std::uint64_t size = 0;    ///< bytes of the file as stored (the ciphertext when encrypted)
     std::uint64_t tx_seq = 0;
     std::string tx_hash;       ///< empty when no transaction was needed (already on chain)
     uint256 fee;               ///< paid by this call (0 when nothing was sent)

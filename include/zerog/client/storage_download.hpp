@@ -367,6 +367,28 @@ auto storage_client<P>::check_samples(const hash256& root, const located_file& l
 template <class P>
 auto storage_client<P>::download_async(hash256 root, std::string out_path, download_options opt)
     -> asio::awaitable<result<download_result>> {
+    // Metrics of the whole operation; a node that served data failing its proof is a
+    // verification failure even when another node's data then verified.
+    const auto started = now();
+    auto r = co_await download_impl(root, std::move(out_path), std::move(opt));
+    const policy::field l[] = {{"outcome", r ? std::string_view("ok") : r.error().code_name()}};
+    p_.telemetry.count("zerog_downloads_total", 1, l);
+    p_.telemetry.observe("zerog_download_duration_seconds", std::chrono::duration<double>(now() - started).count(), {});
+    if (r) {
+        p_.telemetry.count("zerog_download_bytes_total", double(r->size), {});
+        if (!r->bad_nodes.empty()) {
+            const policy::field k[] = {{"kind", "storage_proof"}};
+            p_.telemetry.count("zerog_verification_failures_total", double(r->bad_nodes.size()), k);
+        }
+    } else if (r.error().is(errc::verification_failed) || r.error().is(errc::root_mismatch) || r.error().is(errc::proof_invalid)) {
+        count_verification_failure("storage_download");
+    }
+    co_return r;
+}
+
+template <class P>
+auto storage_client<P>::download_impl(hash256 root, std::string out_path, download_options opt)
+    -> asio::awaitable<result<download_result>> {
     namespace fs = std::filesystem;
     const auto deadline = until(o_.download_timeout);
     auto slot = p_.concurrency.try_enter(policy::limit_key{o_.user, operation_key});

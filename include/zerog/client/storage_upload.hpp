@@ -51,6 +51,24 @@ struct storage_client<P>::upload_plan {
 
 template <class P>
 auto storage_client<P>::upload_async(std::string path, upload_options opt) -> asio::awaitable<result<upload_result>> {
+    // Metrics of the whole operation (zerog_uploads_total, _bytes_total, _duration_seconds); the
+    // stages, payments and network calls are counted where they happen.
+    const auto started = now();
+    auto r = co_await upload_impl(std::move(path), std::move(opt));
+    const policy::field l[] = {{"outcome", r ? std::string_view("ok") : r.error().code_name()}};
+    p_.telemetry.count("zerog_uploads_total", 1, l);
+    p_.telemetry.observe("zerog_upload_duration_seconds", std::chrono::duration<double>(now() - started).count(), {});
+    if (r) {
+        std::uint64_t bytes = 0;
+        if (r->fragments.empty()) bytes = r->size;
+        for (const auto& f : r->fragments) bytes += f.size;
+        p_.telemetry.count("zerog_upload_bytes_total", double(bytes), {});
+    }
+    co_return r;
+}
+
+template <class P>
+auto storage_client<P>::upload_impl(std::string path, upload_options opt) -> asio::awaitable<result<upload_result>> {
     namespace fs = std::filesystem;
     upload_plan plan;
     plan.deadline = until(o_.upload_timeout);
@@ -87,7 +105,9 @@ auto storage_client<P>::upload_async(std::string path, upload_options opt) -> as
 
     // Node selection for the replica count (still before any payment).
     std::optional<crypto::address> flow = o_.flow;
+    const auto discover_started = now();
     ZEROG_CO_TRY(plan.all, co_await discover(plan.deadline, flow, plan.notes));
+    observe_stage("discover", discover_started);
     if (plan.all.empty() || !flow)
         co_return with_notes(invalid(errc::connection_failed, "no storage node answered for chain " + std::to_string(o_.chain_id)), plan.notes);
     std::vector<shard_config> shards;
@@ -117,7 +137,9 @@ auto storage_client<P>::upload_async(std::string path, upload_options opt) -> as
         storage::file_tree_options to;
         to.threads = o_.hash_threads;
         report(storage_progress::phase::hashing, f.offset, size);
+        const auto hash_started = now();
         ZEROG_CO_TRY(storage::file_tree tree, storage::compute_file_tree(slice, to));
+        observe_stage("hash", hash_started);
         report(storage_progress::phase::hashing, f.offset + f.size, size);
         tree.submission.tags = opt.tags;
         if (frags.size() > 1) plan.file_name = fs::path(path).filename().string() + " (fragment " + std::to_string(f.index) + ")";
@@ -257,6 +279,7 @@ auto storage_client<P>::upload_one(const storage::data_source& src, storage::fil
     const hash256 root = tree.root;
     upload_result out;
     out.root = root;
+    out.size = tree.layout.size;
     out.replicas = plan.replicas;
     // 3. existence check
     std::optional<file_info> known;
@@ -290,7 +313,9 @@ auto storage_client<P>::upload_one(const storage::data_source& src, storage::fil
     } else {
         // 4. pay exactly once
         stage("upload.submit", root, "one Submit transaction (guarded against paying twice)");
+        const auto submit_started = now();
         ZEROG_CO_TRY(seq, co_await submit_once(tree, plan, out, hold));
+        observe_stage("submit", submit_started);
         all_final = false;
     }
     out.tx_seq = seq;
@@ -301,15 +326,21 @@ auto storage_client<P>::upload_one(const storage::data_source& src, storage::fil
             ZEROG_CO_TRY(hold, reserve_budget(root, std::nullopt, tree.layout.size));
         }
         stage("upload.log_sync", root, "waiting for the nodes to sync tx_seq " + std::to_string(seq));
+        auto stage_started = now();
         ZEROG_CO_CHECK(co_await wait_nodes(root, plan, false, seq));  // 5.
+        observe_stage("log_sync", stage_started);
         // Placement (startEntryIndex) as the node synced it from the Submit event.
         auto fi = co_await file_info_at(plan.at(0).url, root, false, plan.deadline);
         if (!fi) co_return std::move(fi).error();
         if (!*fi) co_return zerog::error(errc::state_conflict, "node forgot root " + to_hex(root)).at(redact_endpoint(plan.at(0).url));
         stage("upload.segments", root, std::to_string(tree.layout.segments) + " segment(s) to " + std::to_string(plan.selected.size()) + " node(s)");
+        stage_started = now();
         ZEROG_CO_CHECK(co_await upload_segments(src, tree, **fi, plan));  // 6.
+        observe_stage("segments", stage_started);
         stage("upload.finality", root, "waiting for every selected node to finalize");
+        stage_started = now();
         ZEROG_CO_CHECK(co_await wait_nodes(root, plan, true, seq));       // 7.
+        observe_stage("finality", stage_started);
         hold.commit(policy::budget_kind::bytes_uploaded);
         hold.commit(policy::budget_kind::requests);
     } else {
@@ -320,6 +351,7 @@ auto storage_client<P>::upload_one(const storage::data_source& src, storage::fil
     // 8. verification
     if (plan.verify) {
         stage("upload.verify", root, std::to_string(std::max(1u, o_.verify_samples)) + " sampled segment(s) per node");
+        const auto verify_started = now();
         located_file loc;
         loc.layout = tree.layout;
         for (std::size_t s = 0; s < plan.selected.size(); ++s) {
@@ -337,7 +369,11 @@ auto storage_client<P>::upload_one(const storage::data_source& src, storage::fil
         out.tx_seq = loc.info.seq;
         std::vector<std::string> bad;
         auto ok = co_await check_samples(root, loc, std::max(1u, o_.verify_samples), bad, plan.deadline);
-        if (!ok) co_return std::move(ok).error().during("verifying the upload of root " + to_hex(root));
+        if (!ok) {
+            if (ok.error().is(errc::verification_failed) || ok.error().is(errc::proof_invalid)) count_verification_failure("storage_upload");
+            co_return std::move(ok).error().during("verifying the upload of root " + to_hex(root));
+        }
+        observe_stage("verify", verify_started);
         out.verified = true;
     }
     stage("upload.done", root, "tx_seq " + std::to_string(out.tx_seq) + (out.verified ? ", verified" : ""));
@@ -504,6 +540,10 @@ auto storage_client<P>::submit_once(const storage::file_tree& tree, upload_plan&
     const std::string ctx_endpoint = redact_endpoint(eth.url());  // call_context holds views: keep the string alive
     call_context ctx{"flow.submit", ctx_endpoint, o_.user, fdl};
     auto sent = co_await guarded_call(p_, ctx, [&]() { return sender_->send_async(req); });
+    {
+        const policy::field l[] = {{"kind", "storage"}, {"outcome", sent ? std::string_view("ok") : sent.error().code_name()}};
+        p_.telemetry.count("zerog_payments_total", 1, l);
+    }
     if (!sent) {
         // Whatever hash was signed may still be mined: remember it so no re-run pays again.
         auto idem = sender_->store().find(key);
@@ -531,6 +571,7 @@ auto storage_client<P>::submit_once(const storage::file_tree& tree, upload_plan&
     out.tx_hash = rec.tx_hash;
     out.fee = fee;
     out.submitted = true;
+    p_.telemetry.count("zerog_storage_fee_neuron_total", fee.to_double(), {});
     co_return *s;
 }
 

@@ -164,6 +164,31 @@ inline boost::system::error_code make_error_code(errc e) noexcept {
     return {static_cast<int>(e), zerog_category()};
 }
 
+/// The code's identifier ("deadline_exceeded"): a stable, bounded token for metric labels and
+/// machine-readable error codes (the description above is for people).
+inline std::string_view errc_name(errc e) noexcept {
+    switch (e) {
+#define ZEROG_ERRC_NAME(x) case errc::x: return #x;
+        ZEROG_ERRC_NAME(ok) ZEROG_ERRC_NAME(invalid_argument) ZEROG_ERRC_NAME(invalid_hex) ZEROG_ERRC_NAME(invalid_base64)
+        ZEROG_ERRC_NAME(invalid_length) ZEROG_ERRC_NAME(invalid_address) ZEROG_ERRC_NAME(invalid_checksum)
+        ZEROG_ERRC_NAME(invalid_number) ZEROG_ERRC_NAME(out_of_range) ZEROG_ERRC_NAME(overflow) ZEROG_ERRC_NAME(parse_error)
+        ZEROG_ERRC_NAME(empty_input) ZEROG_ERRC_NAME(too_large) ZEROG_ERRC_NAME(invalid_key) ZEROG_ERRC_NAME(invalid_signature)
+        ZEROG_ERRC_NAME(wrong_password) ZEROG_ERRC_NAME(keystore_malformed) ZEROG_ERRC_NAME(proof_invalid)
+        ZEROG_ERRC_NAME(root_mismatch) ZEROG_ERRC_NAME(verification_failed) ZEROG_ERRC_NAME(io_error) ZEROG_ERRC_NAME(timeout)
+        ZEROG_ERRC_NAME(connection_failed) ZEROG_ERRC_NAME(connection_closed) ZEROG_ERRC_NAME(tls_error)
+        ZEROG_ERRC_NAME(http_status) ZEROG_ERRC_NAME(server_error) ZEROG_ERRC_NAME(response_too_large)
+        ZEROG_ERRC_NAME(malformed_response) ZEROG_ERRC_NAME(rpc_error) ZEROG_ERRC_NAME(server_busy)
+        ZEROG_ERRC_NAME(chain_id_mismatch) ZEROG_ERRC_NAME(reverted) ZEROG_ERRC_NAME(insufficient_funds)
+        ZEROG_ERRC_NAME(nonce_conflict) ZEROG_ERRC_NAME(underpriced) ZEROG_ERRC_NAME(tx_not_mined) ZEROG_ERRC_NAME(cancelled)
+        ZEROG_ERRC_NAME(deadline_exceeded) ZEROG_ERRC_NAME(circuit_open) ZEROG_ERRC_NAME(rate_limited)
+        ZEROG_ERRC_NAME(budget_exhausted) ZEROG_ERRC_NAME(quota_exceeded) ZEROG_ERRC_NAME(unauthorized)
+        ZEROG_ERRC_NAME(not_found) ZEROG_ERRC_NAME(already_exists) ZEROG_ERRC_NAME(not_supported)
+        ZEROG_ERRC_NAME(state_conflict) ZEROG_ERRC_NAME(internal)
+#undef ZEROG_ERRC_NAME
+    }
+    return "unknown";
+}
+
 }  // namespace zerog
 
 template <>
@@ -202,6 +227,11 @@ public:
     const std::vector<error_frame>& context() const noexcept { return frames_; }
     explicit operator bool() const noexcept { return static_cast<bool>(code_); }
     bool is(errc e) const noexcept { return code_ == make_error_code(e); }
+    /// errc_name of the code, "system_error" for a code of another category (bounded: metric
+    /// labels and machine-readable codes).
+    std::string_view code_name() const noexcept {
+        return code_.category() == zerog_category() ? errc_name(static_cast<errc>(code_.value())) : std::string_view("system_error");
+    }
 
     /// Push a new outer frame: "while doing `operation`".
     error& during(std::string operation) & {

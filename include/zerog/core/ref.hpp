@@ -55,6 +55,7 @@ struct ref {
     ZEROG_REF_FORWARD(log)
     ZEROG_REF_FORWARD(count)
     ZEROG_REF_FORWARD(observe)
+    ZEROG_REF_FORWARD(gauge)
     ZEROG_REF_FORWARD(span_start)
     ZEROG_REF_FORWARD(span_end)
     ZEROG_REF_FORWARD(traceparent)

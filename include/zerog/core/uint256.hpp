@@ -36,6 +36,12 @@ public:
     constexpr bool is_zero() const noexcept { return (limb_[0] | limb_[1] | limb_[2] | limb_[3]) == 0; }
     constexpr bool fits_u64() const noexcept { return (limb_[1] | limb_[2] | limb_[3]) == 0; }
     constexpr std::uint64_t low64() const noexcept { return limb_[0]; }
+    /// The nearest double (rounded; for metrics and ratios, never for amounts that are paid).
+    constexpr double to_double() const noexcept {
+        double d = 0;
+        for (int i = 3; i >= 0; --i) d = d * 18446744073709551616.0 + double(limb_[i]);
+        return d;
+    }
     int bit_length() const noexcept {
         for (int i = 3; i >= 0; --i)
             if (limb_[i]) return 64 * i + 64 - __builtin_clzll(limb_[i]);

@@ -71,6 +71,7 @@ public:
     }
     void count(std::string_view, double, policy::fields) const noexcept {}
     void observe(std::string_view, double, policy::fields) const noexcept {}
+    void gauge(std::string_view, double, policy::fields) const noexcept {}
     policy::span_handle span_start(std::string_view) const noexcept { return {}; }
     void span_end(const policy::span_handle&, const zerog::error*) const noexcept {}
     std::optional<std::string> traceparent(const policy::span_handle&) const { return std::nullopt; }

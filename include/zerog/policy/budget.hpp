@@ -317,6 +317,10 @@ public:
             const field f[] = {{"user", user}, {"kind", to_string(kind)}, {"detail", refusal}};
             telemetry_.log(log_level::warn, "budget.refused", f);
         }
+        {
+            const field l[] = {{"kind", to_string(kind)}, {"user", user}};  // user: a label only when the metrics opt in
+            telemetry_.count("zerog_budget_refusals_total", 1, l);
+        }
         return fail(kind == budget_kind::spend ? errc::budget_exhausted : errc::quota_exceeded, std::move(refusal));
     }
 
@@ -438,6 +442,10 @@ private:
         c.used = sum ? *sum : uint256::max();  // saturate: a counter at 2^256 is over any limit anyway
         const auto limit = limit_of(c, kind);
         const std::size_t now_reached = reached(c.used, limit);
+        if (limit && !limit->is_zero()) {
+            const field l[] = {{"kind", to_string(kind)}, {"user", std::string_view(user)}};
+            telemetry_.gauge("zerog_budget_used_ratio", c.used.to_double() / limit->to_double(), l);
+        }
         for (; c.fired < now_reached; ++c.fired) out.push_back({user, kind, cfg_.alert_percents[c.fired], c.used, *limit});
         if (store_ && !amount.is_zero()) {
             auto add = checked_add(c.unsaved, amount);

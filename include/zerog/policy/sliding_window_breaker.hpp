@@ -251,6 +251,8 @@ private:
         }
         const field labels[] = {{"endpoint", t.endpoint}, {"to", to_string(t.to)}};
         telemetry_.count("zerog_breaker_transitions_total", 1, labels);
+        const field ep[] = {{"endpoint", t.endpoint}};
+        telemetry_.gauge("zerog_breaker_state", t.to == breaker_state::open ? 2.0 : t.to == breaker_state::half_open ? 1.0 : 0.0, ep);
         if (opened) {
             const field f[] = {{"endpoint", t.endpoint}, {"reason", t.reason}, {"failure_rate", t.failure_rate},
                                {"slow_rate", t.slow_rate}, {"calls", t.calls}};

@@ -5,6 +5,7 @@
 //   * `log(level, event, fields)`             structured event ("upload.segment_sent", {{"index",3}})
 //   * `count(metric, delta, labels)`          counters (requests, bytes, neuron spent)
 //   * `observe(metric, value, labels)`        histograms (latencies in seconds)
+//   * `gauge(metric, value, labels)`          gauges (breaker state, budget used ratio)
 //   * `span_start(name)` / `span_end(span, error*)`  trace spans; `traceparent(span)` gives the W3C
 //                                             header value to propagate (JSON-RPC hook)
 //   * `alert(name, fields)`                   threshold crossings (budgets 50/80/100 %, breaker open)
@@ -12,8 +13,11 @@
 // private key cannot be passed (crypto::private_key converts to nothing), and every text sink
 // scrubs its output through observe/redaction.hpp as a second line of defence.
 //
+// Metric names and labels follow observe/metrics.hpp (`zerog_metrics` lists every one zerog records).
+//
 // Models: `null_telemetry` (default, zero size, every call a no-op the optimiser removes),
-// `observe::json_logger` (JSON lines, observe/json_logger.hpp; the production mix's telemetry),
+// `observe::json_logger` (JSON lines, observe/json_logger.hpp),
+// `observe::telemetry_hub` (logger + Prometheus metrics; the production mix's telemetry),
 // `testing::recording_telemetry` (<zerog/testing/recording_telemetry.hpp>).
 #pragma once
 
@@ -85,6 +89,7 @@ concept Telemetry = requires(T& t, log_level l, std::string_view name, fields f,
     t.log(l, name, f);
     t.count(name, v, f);
     t.observe(name, v, f);
+    t.gauge(name, v, f);
     { t.span_start(name) } -> std::same_as<span_handle>;
     t.span_end(s, e);
     { t.traceparent(s) } -> std::same_as<std::optional<std::string>>;
@@ -97,6 +102,7 @@ struct null_telemetry {
     void log(log_level, std::string_view, fields) const noexcept {}
     void count(std::string_view, double, fields) const noexcept {}
     void observe(std::string_view, double, fields) const noexcept {}
+    void gauge(std::string_view, double, fields) const noexcept {}
     span_handle span_start(std::string_view) const noexcept { return {}; }
     void span_end(const span_handle&, const zerog::error*) const noexcept {}
     std::optional<std::string> traceparent(const span_handle&) const { return std::nullopt; }

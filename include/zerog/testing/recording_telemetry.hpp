@@ -32,6 +32,7 @@ public:
     void log(log_level l, std::string_view event, fields f) { add("log:" + std::string(to_string(l)) + ":" + std::string(event) + render(f)); }
     void count(std::string_view m, double d, fields f) { add("count:" + std::string(m) + ":" + num(d) + render(f)); }
     void observe(std::string_view m, double v, fields f) { add("observe:" + std::string(m) + render(f)); (void)v; }
+    void gauge(std::string_view m, double v, fields f) { add("gauge:" + std::string(m) + ":" + num(v) + render(f)); }
     span_handle span_start(std::string_view name) {
         span_handle s;
         s.span_id[7] = static_cast<std::uint8_t>(++spans_);
