@@ -1,6 +1,7 @@
 // Metrics: the registry (exposition format, caps, user label, concurrency, textfile), the
 // production telemetry hub, and what guarded_call records.
 #include <zerog/client/pipeline.hpp>
+#include <zerog/crypto/private_key.hpp>
 #include <zerog/observe/metrics.hpp>
 #include <zerog/observe/telemetry_hub.hpp>
 #include <zerog/policy/budget.hpp>
@@ -16,6 +17,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <random>
 #include <thread>
 
 using namespace zerog;
@@ -327,4 +329,20 @@ TEST_CASE("cost summary: spend and tokens per provider and model (and user when 
     bool seen = false;
     for (const auto& r : observe::summarize_costs(m).inference) seen = seen || r.provider == "a\"b\\c";
     CHECK(seen);
+}
+
+TEST_CASE("metrics: a registered key in a label value never reaches the exposition", "[metrics][secrets]") {
+    std::mt19937_64 rng(std::random_device{}());
+    fixed_bytes<32> raw;
+    for (auto& b : raw) b = static_cast<std::uint8_t>(rng());
+    raw[0] = 1;  // a valid secp256k1 scalar (far below the order)
+    auto key = crypto::private_key::from_bytes(std::span<const std::uint8_t>(raw.data(), raw.size()));
+    REQUIRE(key);
+    const std::string hex = to_hex(raw, false);
+    observe::metrics_registry m;
+    const field f[] = {{"endpoint", std::string_view(hex)}};
+    m.add("zerog_rpc_requests_total", 1, f);
+    const std::string t = m.render();
+    CHECK(t.find(hex) == std::string::npos);
+    CHECK(t.find("<redacted:key>") != std::string::npos);
 }

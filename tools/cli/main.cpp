@@ -66,43 +66,20 @@ int main(int argc, char** argv) {
     std::vector<std::string> a(argv + 1, argv + argc);
     // Global option, valid with every command: --log-level LEVEL (or --log-level=LEVEL). The
     // clients log JSON lines to stderr at this level; without it ZEROG_LOG_LEVEL decides (warn).
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        std::string v;
-        std::size_t n = 0;
-        if (a[i] == "--log-level") {
-            if (i + 1 >= a.size()) { std::fprintf(stderr, "zerog: --log-level needs a value (trace|debug|info|warn|error|off)\n"); return 2; }
-            v = a[i + 1];
-            n = 2;
-        } else if (a[i].rfind("--log-level=", 0) == 0) {
-            v = a[i].substr(12);
-            n = 1;
-        } else {
-            continue;
-        }
-        auto level = zerog::policy::parse_log_level(v);
-        if (!level) { std::fprintf(stderr, "zerog: --log-level must be trace|debug|info|warn|error|off\n"); return 2; }
+    bool missing = false;
+    if (const auto v = take_option(a, "log-level", missing)) {
+        auto level = zerog::policy::parse_log_level(*v);
+        if (missing || !level) { std::fprintf(stderr, "zerog: --log-level must be trace|debug|info|warn|error|off\n"); return 2; }
         log_level_option() = *level;
-        a.erase(a.begin() + static_cast<std::ptrdiff_t>(i), a.begin() + static_cast<std::ptrdiff_t>(i + n));
-        --i;
     }
     // Global option: --db PATH|URL (or --db=…): where payments are recorded (session.hpp open_database).
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        if (a[i] == "--db") {
-            if (i + 1 >= a.size() || a[i + 1].empty()) { std::fprintf(stderr, "zerog: --db needs a value (an SQLite path or a postgresql:// URL)\n"); return 2; }
-            db_option() = a[i + 1];
-            a.erase(a.begin() + static_cast<std::ptrdiff_t>(i), a.begin() + static_cast<std::ptrdiff_t>(i + 2));
-            --i;
-        } else if (a[i].rfind("--db=", 0) == 0) {
-            db_option() = a[i].substr(5);
-            if (db_option()->empty()) { std::fprintf(stderr, "zerog: --db needs a value (an SQLite path or a postgresql:// URL)\n"); return 2; }
-            a.erase(a.begin() + static_cast<std::ptrdiff_t>(i));
-            --i;
-        }
+    if (auto v = take_option(a, "db", missing)) {
+        if (missing) { std::fprintf(stderr, "zerog: --db needs a value (an SQLite path or a postgresql:// URL)\n"); return 2; }
+        db_option() = std::move(*v);
     }
     // Global options: --metrics-textfile PATH (the Prometheus exposition written atomically when
     // the command ends, for node_exporter's textfile collector) and --metrics-port PORT (GET
     // /metrics on 127.0.0.1:PORT while the command runs). Either one turns metrics on.
-    bool missing = false;
     const auto textfile = take_option(a, "metrics-textfile", missing);
     if (missing) { std::fprintf(stderr, "zerog: --metrics-textfile needs a path\n"); return 2; }
     const auto port_text = take_option(a, "metrics-port", missing);

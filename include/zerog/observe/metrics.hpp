@@ -13,8 +13,9 @@
 // docs/architecture.md, "Observability".
 //
 // Hot path. A series, once it exists, is found without a lock and without allocating: the name and
-// labels are rendered into a stack buffer, hashed, and looked up in an open-addressing table whose
-// slots are only ever filled (never moved or freed) and published with release stores. The value
+// the labels' raw bytes are copied whole into a stack buffer (no escaping: that is done once, when
+// the series is created), hashed, and looked up in an open-addressing table whose slots are only
+// ever filled (never moved or freed) and published with release stores. The value
 // update is one relaxed atomic add on a per-thread shard (cache-line sized), so two threads
 // counting the same series do not contend. Creating a series takes the registry's mutex.
 //
@@ -186,7 +187,12 @@ public:
         else spill().push_back(c);
     }
     void put(std::string_view s) {
-        for (char c : s) put(c);
+        if (heap_.empty() && n_ + s.size() <= sizeof(buf_)) {
+            if (!s.empty()) std::memcpy(buf_ + n_, s.data(), s.size());
+            n_ += s.size();
+        } else {
+            spill().append(s);
+        }
     }
     std::string_view view() const noexcept { return heap_.empty() ? std::string_view(buf_, n_) : std::string_view(heap_); }
 
@@ -206,6 +212,34 @@ inline void put_number(key_buffer& b, double v) {
     char tmp[32];
     auto r = std::to_chars(tmp, tmp + sizeof tmp, v);
     b.put(std::string_view(tmp, static_cast<std::size_t>(r.ptr - tmp)));
+}
+
+/// The lookup key: the name and the labels' raw bytes with separators (0x1f before a label name,
+/// 0x1e before its value), copied whole (no per-character work): what the hot path hashes and
+/// compares. The exposition form (render_key) is built once, when the series is created.
+inline void raw_key(key_buffer& b, std::string_view name, policy::fields labels, bool user_allowed) {
+    b.put(name);
+    for (const auto& f : labels) {
+        if (f.key.empty() || f.key.starts_with("__")) continue;
+        if (f.key == "user" && !user_allowed) continue;
+        b.put('\x1f');
+        b.put(f.key);
+        b.put('\x1e');
+        std::visit([&](auto v) {
+            using V = decltype(v);
+            if constexpr (std::is_same_v<V, std::string_view>) {
+                b.put(v);
+            } else if constexpr (std::is_same_v<V, bool>) {
+                b.put(v ? '1' : '0');
+            } else if constexpr (std::is_same_v<V, double>) {
+                put_number(b, v);
+            } else {
+                char tmp[24];
+                auto r = std::to_chars(tmp, tmp + sizeof tmp, v);
+                b.put(std::string_view(tmp, static_cast<std::size_t>(r.ptr - tmp)));
+            }
+        }, f.value);
+    }
 }
 
 /// `name{k="v",…}` with label names sanitised and values escaped as the exposition format wants.
@@ -283,8 +317,9 @@ struct series {
 /// `_total`), so that those samples also take the lock-free path next time.
 struct entry {
     std::uint64_t hash;
-    std::string key;
+    std::string key;  ///< raw_key form
     series* target;
+    bool primary;     ///< the series' own entry (false: an alias)
 };
 
 }  // namespace metrics_detail
@@ -375,13 +410,13 @@ public:
     /// count; nullopt when the series does not exist. For tests and the cost API.
     std::optional<double> value(std::string_view name, policy::fields labels = {}) const {
         metrics_detail::key_buffer b;
-        metrics_detail::render_key(b, name, labels, o_.user_label);
+        metrics_detail::raw_key(b, name, labels, o_.user_label);
         const auto* s = lookup(b.view(), metrics_detail::hash_bytes(b.view()));
         if (!s) {  // the name without `_total`, as given to add()
             metrics_detail::key_buffer b2;
             std::string n(name);
             n += "_total";
-            metrics_detail::render_key(b2, n, labels, o_.user_label);
+            metrics_detail::raw_key(b2, n, labels, o_.user_label);
             s = lookup(b2.view(), metrics_detail::hash_bytes(b2.view()));
         }
         if (!s) return std::nullopt;
@@ -406,7 +441,7 @@ public:
         std::vector<sample> out;
         for (std::size_t i = 0; i <= mask_; ++i) {
             const auto* e = slots_[i].load(std::memory_order_acquire);
-            if (!e || e->key != e->target->key || e->target->fam->name != name) continue;
+            if (!e || !e->primary || e->target->fam->name != name) continue;
             const auto* s = e->target;
             sample x;
             x.labels = parse_labels(s->labels());
@@ -426,12 +461,13 @@ public:
     std::uint64_t dropped() const noexcept { return dropped_.load(std::memory_order_relaxed); }
     std::size_t series_count() const noexcept { return total_.load(std::memory_order_relaxed); }
 
-    /// The Prometheus text exposition of every series (metrics sorted by name, series by labels),
-    /// scrubbed of registered secrets (observe/redaction.hpp) as a second line of defence.
+    /// The Prometheus text exposition of every series (metrics sorted by name, series by labels).
+    /// Label text was scrubbed of registered secrets (observe/redaction.hpp) when each series was
+    /// created, as a second line of defence; names and help are ours, values are numbers.
     std::string render() const {
         std::vector<const metrics_detail::series*> all;
         for (std::size_t i = 0; i <= mask_; ++i)
-            if (const auto* e = slots_[i].load(std::memory_order_acquire); e && e->key == e->target->key) all.push_back(e->target);
+            if (const auto* e = slots_[i].load(std::memory_order_acquire); e && e->primary) all.push_back(e->target);
         std::sort(all.begin(), all.end(), [](const auto* a, const auto* b) {
             if (a->fam->name != b->fam->name) return a->fam->name < b->fam->name;
             return a->labels() < b->labels();
@@ -501,7 +537,7 @@ public:
             out += std::to_string(cumulative);
             out += '\n';
         }
-        return scrub(out);
+        return out;
     }
 
     /// Write the exposition to `path` atomically (a temporary file in the same directory, fsync,
@@ -575,7 +611,7 @@ private:
 
     metrics_detail::series* find_or_create(std::string_view name, metric_type type, policy::fields labels) {
         metrics_detail::key_buffer b;
-        metrics_detail::render_key(b, name, labels, o_.user_label);
+        metrics_detail::raw_key(b, name, labels, o_.user_label);
         const std::uint64_t h = metrics_detail::hash_bytes(b.view());
         if (auto* s = lookup(b.view(), h)) [[likely]]
             return s->fam->type == type ? s : nullptr;
@@ -609,18 +645,24 @@ private:
         if (full)
             for (auto& f : adjusted) f = policy::field(f.key, std::string_view("other"));
         metrics_detail::key_buffer kb;
-        metrics_detail::render_key(kb, fam->name, adjusted, o_.user_label);
+        metrics_detail::raw_key(kb, fam->name, adjusted, o_.user_label);
         const std::string_view k = kb.view();
         const std::uint64_t kh = k == key ? h : metrics_detail::hash_bytes(k);
         metrics_detail::series* s = lookup(k, kh);
-        if (!s) s = insert_locked(fam, std::string(k), kh, !full);  // the overflow series is not counted: room is reserved for it
+        if (!s) {
+            // The exposition form, scrubbed of registered secrets once here (observe/redaction.hpp),
+            // so that a scrape only copies it.
+            metrics_detail::key_buffer shown;
+            metrics_detail::render_key(shown, fam->name, adjusted, o_.user_label);
+            s = insert_locked(fam, scrub(shown.view()), std::string(k), kh, !full);  // the overflow series is not counted: room is reserved for it
+        }
         if (full) {
             dropped_.fetch_add(1, std::memory_order_relaxed);
             count_dropped_locked();
         }
         if (k != key && aliases_ < o_.max_series) {
             ++aliases_;
-            add_entry_locked(std::string(key), h, s);
+            add_entry_locked(std::string(key), h, s, false);
         }
         return s->fam->type == type ? s : nullptr;
     }
@@ -630,33 +672,33 @@ private:
         metrics_detail::family* fam = family_of(n, metric_type::counter, true);
         const std::uint64_t h = metrics_detail::hash_bytes(n);
         auto* s = lookup(n, h);
-        if (!s) s = insert_locked(fam, std::string(n), h, false);
+        if (!s) s = insert_locked(fam, std::string(n), std::string(n), h, false);
         metric_handle(s).add(1);
     }
 
-    metrics_detail::series* insert_locked(metrics_detail::family* fam, std::string key, std::uint64_t h, bool counted) {
+    metrics_detail::series* insert_locked(metrics_detail::family* fam, std::string shown, std::string raw, std::uint64_t h, bool counted) {
         auto s = std::make_unique<metrics_detail::series>();
         s->fam = fam;
         s->name_len = fam->name.size();
-        s->key = key;
+        s->key = std::move(shown);
         s->hash = h;
         if (fam->type == metric_type::histogram) {
             s->stride = fam->buckets.size() + 1;
             s->counts = std::make_unique<std::atomic<std::uint64_t>[]>(s->stride * metrics_detail::shards);
             for (std::size_t i = 0; i < s->stride * metrics_detail::shards; ++i) s->counts[i].store(0, std::memory_order_relaxed);
         }
-        auto* raw = s.get();
+        auto* s_ptr = s.get();
         series_.push_back(std::move(s));
         if (counted) {
             fam->series_count.fetch_add(1, std::memory_order_relaxed);
             total_.fetch_add(1, std::memory_order_relaxed);
         }
-        add_entry_locked(std::move(key), h, raw);
-        return raw;
+        add_entry_locked(std::move(raw), h, s_ptr, true);
+        return s_ptr;
     }
 
-    void add_entry_locked(std::string key, std::uint64_t h, metrics_detail::series* target) {
-        auto e = std::make_unique<metrics_detail::entry>(metrics_detail::entry{h, std::move(key), target});
+    void add_entry_locked(std::string key, std::uint64_t h, metrics_detail::series* target, bool primary) {
+        auto e = std::make_unique<metrics_detail::entry>(metrics_detail::entry{h, std::move(key), target, primary});
         std::size_t i = h & mask_;
         while (slots_[i].load(std::memory_order_relaxed)) i = (i + 1) & mask_;
         auto* raw = e.get();
