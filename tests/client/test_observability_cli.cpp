@@ -314,3 +314,118 @@ TEST_CASE("zerog health on the devnet: every dependency reported; a node down de
     CHECK(run_command(Z + " health --timeout-ms 0 2>&1").first == 2);
     CHECK(run_command(Z + " health extra 2>&1").first == 2);
 }
+
+TEST_CASE("zerog upload --otlp-endpoint: one trace per upload, a child span per network call, traceparent at the node", "[devnet][tracing]") {
+    REQUIRE(have("node"));
+    REQUIRE(have("curl"));
+    const char* src = std::getenv("ZEROG_SOURCE_DIR");
+    REQUIRE(src);
+    const zerog::testing::cli_devnet net("zerog-otlp-cli-", "--nodes 2 --providers 0");
+    INFO(net.out);
+    REQUIRE(net.rc == 0);
+    const fs::path& t = net.tmp.path;
+    // The receiver (tests/support/otlp_recv.js): a real OTLP/HTTP decoder; killed however this ends.
+    auto start_receiver = [&](const std::string& name, unsigned delay_ms) {
+        const fs::path out = t / (name + ".out");
+        auto [rc, pid] = run_command("(node " + q(fs::path(src) / "tests" / "support" / "otlp_recv.js") + " 0 " + std::to_string(delay_ms) +
+                                     " > " + q(out) + " 2>&1 & echo $!)");
+        REQUIRE(rc == 0);
+        unsigned port = 0;
+        for (int i = 0; i < 100 && port == 0; ++i) {  // ≤ 10 s
+            const std::string o = slurp(out);
+            if (const auto at = o.find("\"port\":"); at != std::string::npos) port = static_cast<unsigned>(std::stoul(o.substr(at + 7)));
+            else std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+        INFO(slurp(out));
+        REQUIRE(port != 0);
+        return std::pair{pid.substr(0, pid.find('\n')), port};
+    };
+    struct killer {
+        std::vector<std::string> pids;
+        ~killer() {
+            for (const auto& p : pids) run_command("kill " + p + " 2>/dev/null");
+        }
+    } receivers;
+    const auto [pid, port] = start_receiver("recv", 0);
+    receivers.pids.push_back(pid);
+    const std::string endpoint = "http://127.0.0.1:" + std::to_string(port);
+    const std::string Z = "env -u ZG_KEYSTORE -u ZG_PRIVATE_KEY -u ZEROG_CONFIG ZEROG_DEVNET_DIR=" + q(net.dir) + " ZEROG_PROFILE=devnet ZEROG_DB=" +
+                          q(t / "zerog.db") + " " + q(net.exe);
+    auto make_file = [&](const std::string& name) {
+        std::mt19937_64 rng(std::random_device{}());
+        std::string data(300000, '\0');
+        for (auto& c : data) c = static_cast<char>(rng());
+        std::ofstream(t / name, std::ios::binary) << data;
+        return t / name;
+    };
+    auto upload_seconds = [&](const fs::path& prom) {
+        const auto v = sample(slurp(prom), "zerog_upload_duration_seconds_sum");
+        REQUIRE(v);
+        return *v;
+    };
+
+    // Untraced, for comparison.
+    auto [rc0, out0] = run_command(Z + " upload " + q(make_file("a.bin")) + " --metrics-textfile " + q(t / "a.prom") + " 2>&1");
+    INFO(out0);
+    REQUIRE(rc0 == 0);
+    const double untraced = upload_seconds(t / "a.prom");
+
+    auto [rc, out] = run_command(Z + " upload " + q(make_file("b.bin")) + " --otlp-endpoint " + endpoint + " --metrics-textfile " +
+                                 q(t / "b.prom") + " 2>&1");
+    INFO(out);
+    REQUIRE(rc == 0);
+    auto [src_rc, body] = run_command("curl -sf --max-time 5 " + endpoint + "/spans");
+    REQUIRE(src_rc == 0);
+    const auto spans = boost::json::parse(body).as_array();
+    INFO(body.substr(0, 4000));
+    const boost::json::object* upload = nullptr;
+    for (const auto& s : spans)
+        if (s.at("name").as_string() == "storage.upload") {
+            CHECK(upload == nullptr);  // exactly one operation span
+            upload = &s.as_object();
+        }
+    REQUIRE(upload);
+    CHECK_FALSE(upload->contains("parentSpanId"));
+    CHECK(upload->at("kind").as_string() == "SPAN_KIND_INTERNAL");
+    CHECK(upload->at("status").at("code").as_string() == "STATUS_CODE_OK");
+    CHECK(upload->at("resource").at("service.name").as_string() == "zerog");
+    CHECK(upload->at("resource").at("deployment.environment").as_string() == "devnet");
+    const std::string trace(upload->at("traceId").as_string()), root_span(upload->at("spanId").as_string());
+    std::set<std::string> children;
+    for (const auto& s : spans) {
+        CHECK(s.at("traceId").as_string() == trace);  // one trace
+        if (&s.as_object() == upload) continue;
+        CHECK(s.at("parentSpanId").as_string() == root_span);  // every network call is a child of the upload
+        CHECK(s.at("kind").as_string() == "SPAN_KIND_CLIENT");
+        children.insert(std::string(s.at("name").as_string()));
+    }
+    for (const char* m : {"zgs_getStatus", "zgs_getFileInfo", "flow.submit", "zgs_uploadSegmentsByTxSeq"}) CHECK(children.contains(m));
+    // The storage nodes saw the same trace in `traceparent` (their logs, DIR/logs/node-I.log).
+    const std::string logs = slurp(net.dir / "logs" / "node-0.log") + slurp(net.dir / "logs" / "node-1.log");
+    CHECK(logs.find("\"traceparent\":\"00-" + trace + "-") != std::string::npos);
+    const double traced = upload_seconds(t / "b.prom");
+
+    // A collector that is down, then one that answers 2 s late: the upload is not slowed (its
+    // own duration, from its metrics), and the command ends within the bounded flush.
+    auto [rc2, out2] = run_command(Z + " upload " + q(make_file("c.bin")) + " --otlp-endpoint http://127.0.0.1:" + std::to_string(free_port()) +
+                                   " --metrics-textfile " + q(t / "c.prom") + " 2>&1");
+    INFO(out2);
+    REQUIRE(rc2 == 0);
+    const double down = upload_seconds(t / "c.prom");
+    const auto [slow_pid, slow_port] = start_receiver("slow", 2000);
+    receivers.pids.push_back(slow_pid);
+    const auto t0 = std::chrono::steady_clock::now();
+    auto [rc3, out3] = run_command(Z + " upload " + q(make_file("d.bin")) + " --otlp-endpoint http://127.0.0.1:" + std::to_string(slow_port) +
+                                   " --metrics-textfile " + q(t / "d.prom") + " 2>&1");
+    const double command = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    INFO(out3);
+    REQUIRE(rc3 == 0);
+    const double slow = upload_seconds(t / "d.prom");
+    WARN("upload seconds: untraced " << untraced << ", traced " << traced << ", collector down " << down << ", collector 2 s late " << slow
+                                     << " (command " << command << " s, flush bounded by 3 s)");
+    CHECK(down < untraced + 1.0);  // generous bounds: the export runs on its own thread
+    CHECK(slow < untraced + 1.0);
+    CHECK(command < slow + 6.0);
+    // Usage error.
+    CHECK(run_command(q(net.exe) + " version --otlp-endpoint not-a-url 2>&1").first == 2);
+}

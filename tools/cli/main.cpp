@@ -3,11 +3,13 @@
 #include "session.hpp"
 
 #include <zerog/client/metrics_endpoint.hpp>
+#include <zerog/client/otlp_exporter.hpp>
 
 #include <malloc.h>
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <optional>
 #include <string>
 #include <thread>
@@ -126,6 +128,31 @@ int main(int argc, char** argv) {
         }
     } textfile_writer{textfile};
 
+    // Global option: --otlp-endpoint URL: the spans of every operation (one trace per operation,
+    // a child span per network call) to an OTLP/HTTP collector (JSON, POST URL/v1/traces), from a
+    // bounded queue on its own thread: a collector that is down or slow never slows the command.
+    // The queue is flushed when the command ends (at most 3 s).
+    const auto otlp = take_option(a, "otlp-endpoint", missing);
+    if (otlp) {
+        if (missing || !zerog::parse_url(*otlp)) {
+            std::fprintf(stderr, "zerog: --otlp-endpoint needs an http(s) URL (e.g. http://127.0.0.1:4318)\n");
+            return 2;
+        }
+        zerog::observe::otlp_resource res;
+        res.service_name = "zerog";
+        res.service_version = "0.1.0";
+        if (const char* p = std::getenv("ZEROG_PROFILE"); p && *p) res.network = p;
+        zerog::observe::tracer_options to;
+        to.resource = res;
+        to.scope_version = res.service_version;
+        tracer_option() = std::make_shared<zerog::observe::tracer>(
+            std::make_shared<zerog::client::otlp_http_exporter>(*otlp, res, res.service_version), to);
+    }
+    // Flushed (bounded) when main returns: the last reference is dropped before the statics go.
+    struct flush_tracer_at_exit {
+        ~flush_tracer_at_exit() { tracer_option().reset(); }
+    } tracer_flusher;
+
     if (a.empty() || a[0] == "help" || a[0] == "--help" || a[0] == "-h") {
         std::printf("zerog: 0G Storage and 0G Compute from the command line\n\ncommands:\n");
         for (auto& [name, c] : registry()) std::printf("  zerog %s\n", c.usage.c_str());
@@ -136,7 +163,8 @@ int main(int argc, char** argv) {
                     "                                                for node_exporter's textfile collector)\n"
                     "  --metrics-port PORT                           serve GET /metrics on 127.0.0.1:PORT while the command runs (0: any free\n"
                     "                                                port; the address is printed on stderr)\n"
-                    "  --metrics-linger SECONDS                      with --metrics-port: keep serving that long after the command ends\n");
+                    "  --metrics-linger SECONDS                      with --metrics-port: keep serving that long after the command ends\n"
+                    "  --otlp-endpoint URL                           send the command's traces to an OTLP/HTTP collector (JSON, URL/v1/traces)\n");
         return a.empty() ? 2 : 0;
     }
     // Longest match first: "devnet up" before "devnet".

@@ -49,11 +49,18 @@ inline std::shared_ptr<observe::metrics_registry>& metrics_option() {
     return metrics;
 }
 
+/// The process's tracer: created by main() when --otlp-endpoint asks for traces.
+inline std::shared_ptr<observe::tracer>& tracer_option() {
+    static std::shared_ptr<observe::tracer> tracer;
+    return tracer;
+}
+
 /// The production settings of every client the CLI builds.
 inline client::production_settings production_settings() {
     client::production_settings s;
     s.log_level = log_level_option();  // nullopt: ZEROG_LOG_LEVEL, else warn
     s.metrics = metrics_option();
+    s.tracer = tracer_option();
     return s;
 }
 

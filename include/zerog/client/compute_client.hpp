@@ -49,6 +49,7 @@
 
 #include <zerog/client/compute_chain.hpp>
 #include <zerog/client/persist.hpp>
+#include <zerog/client/tracing.hpp>
 #include <zerog/core/ref.hpp>
 #include <zerog/compute/chat_sse.hpp>
 #include <zerog/compute/request.hpp>
@@ -168,36 +169,7 @@ public:
 
     /// Inference with failover across `targets` (in order). See the file comment.
     asio::awaitable<result<chat_result>> chat_async(chat_request req, std::vector<provider_target> targets) {
-        if (targets.empty()) co_return fail(errc::invalid_argument, "no provider to send the inference to");
-        if (req.messages.empty()) co_return fail(errc::invalid_argument, "chat request has no messages");
-        const auto overall = p_.clock.now() + o_.inference_timeout;
-        auto ordered = co_await in_selector_order(std::move(targets));
-        std::vector<std::string> failures;
-        zerog::error last;
-        for (const auto& [t, origin] : ordered) {
-            if (p_.clock.now() >= overall) break;
-            const auto deadline = std::min(overall, p_.clock.now() + o_.per_provider_timeout);
-            auto r = co_await chat_at_async(req, t, deadline);
-            if (r) {
-                r->failed_over = std::move(failures);
-                co_return r;
-            }
-            if (r.error().is(errc::invalid_argument)) co_return fail(std::move(r).error());  // the same request fails everywhere
-            // Whatever made this provider fail (its exchange, its signature, its bill), the next
-            // inference should try the others first.
-            if (!origin.empty()) selector_.record_failure(origin);
-            failures.push_back(t.provider.to_checksum_hex() + ": " + r.error().message());
-            last = std::move(r).error();
-        }
-        if (ordered.size() == 1 && last) co_return fail(std::move(last));
-        std::string all = "all " + std::to_string(ordered.size()) + " providers failed: ";
-        for (std::size_t i = 0; i < failures.size(); ++i) all += (i ? "; " : "") + failures[i];
-        if (failures.size() < ordered.size()) all += "; inference deadline reached before the remaining providers";
-        const errc code = !last ? errc::deadline_exceeded
-                          : last.code().category() == zerog_category() ? static_cast<errc>(last.code().value())
-                                                                         : errc::connection_failed;
-        co_return fail(zerog::error(code, std::move(all))
-                           .during("compute inference with failover"));
+        return traced_operation(p_.telemetry, "compute.inference", chat_failover(std::move(req), std::move(targets)));
     }
 
     /// Inference with failover across every usable provider of `model`, in contract order.
@@ -297,7 +269,41 @@ public:
         return compute::chat_request_body(req, default_model);
     }
 
+
 private:
+    /// chat_async's body: the providers in selector order, the first that answers.
+    asio::awaitable<result<chat_result>> chat_failover(chat_request req, std::vector<provider_target> targets) {
+        if (targets.empty()) co_return fail(errc::invalid_argument, "no provider to send the inference to");
+        if (req.messages.empty()) co_return fail(errc::invalid_argument, "chat request has no messages");
+        const auto overall = p_.clock.now() + o_.inference_timeout;
+        auto ordered = co_await in_selector_order(std::move(targets));
+        std::vector<std::string> failures;
+        zerog::error last;
+        for (const auto& [t, origin] : ordered) {
+            if (p_.clock.now() >= overall) break;
+            const auto deadline = std::min(overall, p_.clock.now() + o_.per_provider_timeout);
+            auto r = co_await chat_at_async(req, t, deadline);
+            if (r) {
+                r->failed_over = std::move(failures);
+                co_return r;
+            }
+            if (r.error().is(errc::invalid_argument)) co_return fail(std::move(r).error());  // the same request fails everywhere
+            // Whatever made this provider fail (its exchange, its signature, its bill), the next
+            // inference should try the others first.
+            if (!origin.empty()) selector_.record_failure(origin);
+            failures.push_back(t.provider.to_checksum_hex() + ": " + r.error().message());
+            last = std::move(r).error();
+        }
+        if (ordered.size() == 1 && last) co_return fail(std::move(last));
+        std::string all = "all " + std::to_string(ordered.size()) + " providers failed: ";
+        for (std::size_t i = 0; i < failures.size(); ++i) all += (i ? "; " : "") + failures[i];
+        if (failures.size() < ordered.size()) all += "; inference deadline reached before the remaining providers";
+        const errc code = !last ? errc::deadline_exceeded
+                          : last.code().category() == zerog_category() ? static_cast<errc>(last.code().value())
+                                                                         : errc::connection_failed;
+        co_return fail(zerog::error(code, std::move(all))
+                           .during("compute inference with failover"));
+    }
     struct provider_state {
         std::optional<compute_service> service;
         zerog::steady_time service_at{};

@@ -37,6 +37,7 @@
 
 #include <zerog/client/endpoint_choice.hpp>
 #include <zerog/client/pipeline.hpp>
+#include <zerog/client/tracing.hpp>
 #include <zerog/client/storage_client.hpp>
 #include <zerog/kv/batch.hpp>
 #include <zerog/kv/result_string.hpp>
@@ -491,6 +492,15 @@ public:
 
     /// Submit `b` as one paid batch and wait for the node's verdict (see the file comment).
     asio::awaitable<result<kv_put_result>> put_async(kv::batch b) {
+        return traced_operation(this->p_->telemetry, "kv.put", put_batch(std::move(b)));
+    }
+
+    result<kv_put_result> put(kv::batch b) { return this->runner_.run(put_async(std::move(b))); }
+
+
+private:
+    /// put_async's body (see the file comment).
+    asio::awaitable<result<kv_put_result>> put_batch(kv::batch b) {
         namespace fs = std::filesystem;
         if (b.writes.empty() && b.ops.empty()) co_return fail(errc::invalid_argument, "a KV batch needs at least one write or access-control op");
         // The nonce read (file comment): makes every put a distinct file.
@@ -540,10 +550,6 @@ public:
         r.outcome = std::move(*verdict);
         co_return r;
     }
-
-    result<kv_put_result> put(kv::batch b) { return this->runner_.run(put_async(std::move(b))); }
-
-private:
     /// The nonce key of a batch built by put_async (its last read).
     static hash256 nonce_tag(const kv::batch& b) {
         hash256 h{};

@@ -127,6 +127,7 @@ auto detail::guarded_call_impl(Policies& p, call_context ctx, Op op) -> decltype
     auto& clock = p.clock;
     const auto started = clock.now();
     auto span = p.telemetry.span_start(ctx.operation);
+    span.kind = 3;  // a network call: OTLP SpanKind CLIENT
     const std::string_view klass = ctx.endpoint_class.empty() ? endpoint_class_of(ctx.operation) : ctx.endpoint_class;
     auto finish = [&](result_type r, unsigned attempts) -> result_type {
         const double secs = std::chrono::duration<double>(clock.now() - started).count();
@@ -173,7 +174,14 @@ auto detail::guarded_call_impl(Policies& p, call_context ctx, Op op) -> decltype
             co_return finish(fail(std::move(allowed).error().during(std::string(ctx.operation))), attempt - 1);
 
         const auto t0 = clock.now();
+        // Inside a traced operation (client/tracing.hpp), the request is started with this call's
+        // span current, so its `traceparent` names the call; the operation's executor restores
+        // the context when this slice ends, and we restore it when the call resumes.
+        const policy::trace_context outer = policy::current_trace_context();
+        const bool traced = span.valid() && outer.valid();
+        if (traced) policy::current_trace_context() = policy::trace_context{span.trace_id, span.span_id};
         result_type r = co_await op();
+        if (traced) policy::current_trace_context() = outer;
         const auto latency = clock.now() - t0;
         if (r) {
             p.breaker.on_success(ctx.endpoint, latency);

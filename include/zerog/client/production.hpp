@@ -18,7 +18,8 @@
 //                `production_settings::log_level` (the CLI: --log-level, else ZEROG_LOG_LEVEL,
 //                else warn; every line is redacted), and the Prometheus metrics registry of
 //                `production_settings::metrics` when one is given (shared by every client of
-//                the process; serve or write its render())
+//                the process; serve or write its render()), and the tracer of
+//                `production_settings::tracer` when one is given (spans over OTLP)
 //   clock        the system clocks
 //
 // The breaker, limiter and memory persistence are not movable once in use, so the set is built in
@@ -58,6 +59,8 @@ struct production_settings {
     std::optional<policy::log_level> log_level;
     /// Where metrics go (nullptr: nowhere). One registry per process, shared by its clients.
     std::shared_ptr<observe::metrics_registry> metrics;
+    /// Where spans go (nullptr: not traced). One tracer per process (client/otlp_exporter.hpp).
+    std::shared_ptr<observe::tracer> tracer;
     policy::backoff_config retry{};
     policy::breaker_config breaker{};
     policy::token_bucket_config limits{.per_user = {0, 0}, .per_endpoint = {1000, 1000}};
@@ -73,7 +76,7 @@ template <class P>
 P build_production_policies(typename P::transport_type transport, typename P::signer_type signer, const production_settings& settings,
                             typename P::persistence_type* persistence) {
     observe::telemetry_hub logger(settings.log_level ? observe::json_logger(*settings.log_level) : observe::json_logger::from_env(),
-                                  settings.metrics);
+                                  settings.metrics, settings.tracer);
     using C = typename P::concurrency_type;
     auto retry = [&] {
         if constexpr (std::is_constructible_v<typename P::retry_type, policy::backoff_config>) return typename P::retry_type(settings.retry);

@@ -50,6 +50,7 @@
 #include <zerog/client/pipeline.hpp>
 #include <zerog/core/ref.hpp>
 #include <zerog/client/storage_common.hpp>
+#include <zerog/client/tracing.hpp>
 #include <zerog/net/co_try.hpp>
 #include <zerog/net/jsonrpc.hpp>
 #include <zerog/net/sync.hpp>

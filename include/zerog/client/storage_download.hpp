@@ -370,7 +370,7 @@ auto storage_client<P>::download_async(hash256 root, std::string out_path, downl
     // Metrics of the whole operation; a node that served data failing its proof is a
     // verification failure even when another node's data then verified.
     const auto started = now();
-    auto r = co_await download_impl(root, std::move(out_path), std::move(opt));
+    auto r = co_await traced_operation(p_.telemetry, "storage.download", download_impl(root, std::move(out_path), std::move(opt)));
     const policy::field l[] = {{"outcome", r ? std::string_view("ok") : r.error().code_name()}};
     p_.telemetry.count("zerog_downloads_total", 1, l);
     p_.telemetry.observe("zerog_download_duration_seconds", std::chrono::duration<double>(now() - started).count(), {});

@@ -54,7 +54,7 @@ auto storage_client<P>::upload_async(std::string path, upload_options opt) -> as
     // Metrics of the whole operation (zerog_uploads_total, _bytes_total, _duration_seconds); the
     // stages, payments and network calls are counted where they happen.
     const auto started = now();
-    auto r = co_await upload_impl(std::move(path), std::move(opt));
+    auto r = co_await traced_operation(p_.telemetry, "storage.upload", upload_impl(std::move(path), std::move(opt)));
     const policy::field l[] = {{"outcome", r ? std::string_view("ok") : r.error().code_name()}};
     p_.telemetry.count("zerog_uploads_total", 1, l);
     p_.telemetry.observe("zerog_upload_duration_seconds", std::chrono::duration<double>(now() - started).count(), {});

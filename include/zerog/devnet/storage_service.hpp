@@ -18,6 +18,8 @@
 
 #include <boost/asio/detached.hpp>
 
+#include <cctype>
+#include <cstdio>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -102,6 +104,15 @@ private:
     }
 
     void log_request(const net::server_request& req) {
+        // W3C trace context from a traced client: one line on the node's log (DIR/logs/node-I.log),
+        // where the tests find the trace id of the client's spans.
+        if (auto tp = req.header("traceparent"); tp && tp->size() <= 64) {
+            std::string line = "{\"event\":\"traceparent\",\"traceparent\":\"";
+            for (char c : *tp) line += (std::isalnum(static_cast<unsigned char>(c)) || c == '-') ? c : '?';
+            line += "\"}\n";
+            std::fputs(line.c_str(), stderr);
+            std::fflush(stderr);
+        }
         std::lock_guard lk(log_m_);
         if (!recording_) return;
         request_record r{std::chrono::steady_clock::now(), {}, std::string(req.header("X-Zerog-User").value_or(""))};

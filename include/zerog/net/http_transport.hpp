@@ -23,6 +23,7 @@
 
 #include <zerog/net/detail/http_connection.hpp>
 #include <zerog/net/sync.hpp>
+#include <zerog/policy/telemetry.hpp>
 
 #include <array>
 #include <type_traits>
@@ -52,12 +53,23 @@ public:
 
     /// Send `req`, return the status-checked response (net::Transport).
     asio::awaitable<result<http_response>> send_async(http_request req) {
+        add_traceparent(req);
         return exchange(s_, std::move(req), nullptr);
     }
     /// Send `req`, feed the body to `on_chunk` as it arrives (SSE, chunked); the returned response
     /// has status and headers only. `read_timeout` bounds the silence between chunks.
     asio::awaitable<result<http_response>> send_streaming_async(http_request req, net::chunk_handler on_chunk) {
+        add_traceparent(req);
         return exchange(s_, std::move(req), std::move(on_chunk));
+    }
+
+    /// W3C trace context: a request sent while a span is current on this thread (a traced
+    /// operation, policy::current_trace_context) carries `traceparent`, unless it has one already.
+    /// Read when the request is started, which is inside the network call's span.
+    static void add_traceparent(http_request& req) {
+        const auto& ctx = policy::current_trace_context();
+        if (!ctx.valid() || find_header(req.headers, "traceparent")) return;
+        if (auto tp = policy::traceparent_of(ctx)) req.headers.emplace_back("traceparent", std::move(*tp));
     }
     /// Blocking facade: runs `send_async` on the transport's internal io_context.
     result<http_response> send(http_request req) { return s_->runner.run(send_async(std::move(req))); }

@@ -6,9 +6,9 @@
 //   // … a client composed with t counts into `metrics`; serve metrics->render() on /metrics
 //
 // Logs go to the logger; count/observe/gauge go to the registry (nothing when it is null);
-// alerts are logged at warn and counted in zerog_alerts_total{alert}. Spans are not exported yet
-// (the OTLP exporter is a later slice of the observability work), so span_start returns an
-// invalid handle and no `traceparent` is sent.
+// alerts are logged at warn and counted in zerog_alerts_total{alert}; spans go to the tracer
+// (observe/tracing.hpp, exported over OTLP by client/otlp_exporter.hpp) when one is given, else
+// span_start returns an invalid handle and nothing is traced.
 //
 // Copyable and cheap to copy (the registry is shared): the breaker keeps its own copy.
 // Thread safety: that of the logger and the registry (both fully concurrent).
@@ -16,6 +16,7 @@
 
 #include <zerog/observe/json_logger.hpp>
 #include <zerog/observe/metrics.hpp>
+#include <zerog/observe/tracing.hpp>
 #include <zerog/policy/telemetry.hpp>
 
 #include <memory>
@@ -28,11 +29,13 @@ namespace zerog::observe {
 class telemetry_hub {
 public:
     telemetry_hub() = default;
-    explicit telemetry_hub(json_logger logger, std::shared_ptr<metrics_registry> metrics = nullptr)
-        : logger_(std::move(logger)), metrics_(std::move(metrics)) {}
+    explicit telemetry_hub(json_logger logger, std::shared_ptr<metrics_registry> metrics = nullptr,
+                           std::shared_ptr<observe::tracer> tracer = nullptr)
+        : logger_(std::move(logger)), metrics_(std::move(metrics)), tracer_(std::move(tracer)) {}
 
     const std::shared_ptr<metrics_registry>& metrics() const noexcept { return metrics_; }
     const json_logger& logger() const noexcept { return logger_; }
+    const std::shared_ptr<observe::tracer>& tracer() const noexcept { return tracer_; }
 
     bool enabled(policy::log_level l) const noexcept { return logger_.enabled(l); }
     void log(policy::log_level l, std::string_view event, policy::fields f) { logger_.log(l, event, f); }
@@ -45,9 +48,14 @@ public:
     void gauge(std::string_view name, double value, policy::fields labels) {
         if (metrics_) metrics_->set(name, value, labels);
     }
-    policy::span_handle span_start(std::string_view) const noexcept { return {}; }
-    void span_end(const policy::span_handle&, const zerog::error*) const noexcept {}
-    std::optional<std::string> traceparent(const policy::span_handle&) const { return std::nullopt; }
+    policy::span_handle span_start(std::string_view name) { return tracer_ ? tracer_->start(name) : policy::span_handle{}; }
+    void span_end(const policy::span_handle& s, const zerog::error* e) {
+        if (tracer_) tracer_->end(s, e);
+    }
+    std::optional<std::string> traceparent(const policy::span_handle& s) const {
+        if (!s.valid()) return std::nullopt;
+        return policy::traceparent_of(policy::trace_context{s.trace_id, s.span_id});
+    }
     void alert(std::string_view name, policy::fields f) {
         logger_.alert(name, f);
         if (metrics_) {
@@ -59,6 +67,7 @@ public:
 private:
     json_logger logger_{policy::log_level::warn};
     std::shared_ptr<metrics_registry> metrics_;
+    std::shared_ptr<observe::tracer> tracer_;
 };
 static_assert(policy::Telemetry<telemetry_hub>);
 

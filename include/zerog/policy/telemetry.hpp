@@ -70,10 +70,14 @@ struct field {
 };
 using fields = std::span<const field>;
 
-/// A started span. All zero for the null model.
+/// A started span. All zero for the null model. `name` is borrowed (the name given to span_start,
+/// which must outlive the span: a literal or the call's operation name).
 struct span_handle {
     std::array<std::uint8_t, 16> trace_id{};
     std::array<std::uint8_t, 8> span_id{};
+    std::array<std::uint8_t, 8> parent_id{};  ///< all zero: a root span
+    std::string_view name;
+    std::uint8_t kind = 1;  ///< OTLP SpanKind: 1 internal (an operation), 3 client (a network call)
     std::uint64_t start_ns = 0;
     bool valid() const noexcept {
         for (auto b : span_id)
@@ -81,6 +85,48 @@ struct span_handle {
         return false;
     }
 };
+
+/// The span whose work runs on this thread now: set for every slice of a traced operation's
+/// coroutines by client/tracing.hpp's executor, read by a tracer to parent new spans and by the
+/// HTTP transport for the W3C `traceparent` header. All zero: no span.
+struct trace_context {
+    std::array<std::uint8_t, 16> trace_id{};
+    std::array<std::uint8_t, 8> span_id{};
+    bool valid() const noexcept {
+        for (auto b : span_id)
+            if (b) return true;
+        return false;
+    }
+};
+
+inline trace_context& current_trace_context() noexcept {
+    thread_local trace_context ctx;
+    return ctx;
+}
+
+/// Sets the current context for a scope and restores the previous one.
+class scoped_trace_context {
+public:
+    explicit scoped_trace_context(const trace_context& c) noexcept : prev_(current_trace_context()) { current_trace_context() = c; }
+    ~scoped_trace_context() { current_trace_context() = prev_; }
+    scoped_trace_context(const scoped_trace_context&) = delete;
+    scoped_trace_context& operator=(const scoped_trace_context&) = delete;
+
+private:
+    trace_context prev_;
+};
+
+/// W3C traceparent ("00-<32 hex trace>-<16 hex span>-01"); nullopt when `c` is not valid.
+inline std::optional<std::string> traceparent_of(const trace_context& c) {
+    if (!c.valid()) return std::nullopt;
+    static constexpr char hx[] = "0123456789abcdef";
+    std::string out = "00-";
+    for (auto b : c.trace_id) { out += hx[b >> 4]; out += hx[b & 15]; }
+    out += '-';
+    for (auto b : c.span_id) { out += hx[b >> 4]; out += hx[b & 15]; }
+    out += "-01";
+    return out;
+}
 
 template <class T>
 concept Telemetry = requires(T& t, log_level l, std::string_view name, fields f, double v, const span_handle& s,

@@ -41,16 +41,7 @@ public:
         return s;
     }
     void span_end(const span_handle&, const zerog::error* e) { add(std::string("span_end:") + (e ? "error" : "ok")); }
-    std::optional<std::string> traceparent(const span_handle& s) const {
-        if (!s.valid()) return std::nullopt;
-        static constexpr char hx[] = "0123456789abcdef";
-        std::string out = "00-";
-        for (auto b : s.trace_id) { out += hx[b >> 4]; out += hx[b & 15]; }
-        out += '-';
-        for (auto b : s.span_id) { out += hx[b >> 4]; out += hx[b & 15]; }
-        out += "-01";
-        return out;
-    }
+    std::optional<std::string> traceparent(const span_handle& s) const { return traceparent_of(trace_context{s.trace_id, s.span_id}); }
     void alert(std::string_view name, fields f) { add("alert:" + std::string(name) + render(f)); }
 
 private:
