@@ -370,8 +370,9 @@ TEST_CASE("zerog upload --otlp-endpoint: one trace per upload, a child span per 
     REQUIRE(rc0 == 0);
     const double untraced = upload_seconds(t / "a.prom");
 
-    auto [rc, out] = run_command(Z + " upload " + q(make_file("b.bin")) + " --otlp-endpoint " + endpoint + " --metrics-textfile " +
-                                 q(t / "b.prom") + " 2>&1");
+    // Traced through the configuration's variables (the two runs after this one use the flags).
+    auto [rc, out] = run_command("ZEROG_OTLP_ENDPOINT=" + endpoint + " ZEROG_METRICS_TEXTFILE=" + q(t / "b.prom") + " " + Z + " upload " +
+                                 q(make_file("b.bin")) + " 2>&1");
     INFO(out);
     REQUIRE(rc == 0);
     auto [src_rc, body] = run_command("curl -sf --max-time 5 " + endpoint + "/spans");

@@ -127,6 +127,15 @@ std::vector<field_row> rows() {
          dur(&partial_config::timeout_inference, 3min), "3m", getter<std::chrono::milliseconds>([](const configuration& c) -> auto& { return c.timeouts.inference; }), "5m", D},
         {"timeouts.finality", R"("timeouts": {"finality": "1m"})", "1m", "ZEROG_TIMEOUT_FINALITY", "90s", "90s",
          dur(&partial_config::timeout_finality, 3min), "3m", getter<std::chrono::milliseconds>([](const configuration& c) -> auto& { return c.timeouts.finality; }), "10m", D},
+        {"observability.otlpEndpoint", R"("observability": {"otlpEndpoint": "http://127.0.0.1:4318"})", "http://127.0.0.1:4318",
+         "ZEROG_OTLP_ENDPOINT", "http://10.0.0.9:4318", "http://10.0.0.9:4318", str(&partial_config::otlp_endpoint, "http://c.example:4318"),
+         "http://c.example:4318", getter<std::string>([](const configuration& c) -> auto& { return c.observability.otlp_endpoint; }), "", D},
+        {"observability.metricsTextfile", R"("observability": {"metricsTextfile": "/var/lib/ne/zerog.prom"})", "/var/lib/ne/zerog.prom",
+         "ZEROG_METRICS_TEXTFILE", "/tmp/e.prom", "/tmp/e.prom", str(&partial_config::metrics_textfile, "/tmp/c.prom"), "/tmp/c.prom",
+         getter<std::string>([](const configuration& c) -> auto& { return c.observability.metrics_textfile; }), "", D},
+        {"observability.metricsPort", R"("observability": {"metricsPort": 9464})", "9464", "ZEROG_METRICS_PORT", "9465", "9465",
+         [](partial_config& p, const value_source& s) { p.metrics_port = setting<std::uint32_t>{9466, s}; }, "9466",
+         getter<std::uint32_t>([](const configuration& c) -> auto& { return c.observability.metrics_port; }), "0", D},
     };
 }
 
@@ -135,7 +144,8 @@ std::vector<field_row> rows() {
 TEST_CASE("precedence per field: each layer overrides the one below and is recorded as the source", "[config]") {
     temp_dir dir;
     const auto all = rows();
-    CHECK(all.size() == std::size(env_variables) - 1);  // every variable but ZEROG_PROFILE has a row
+    // every variable but ZEROG_PROFILE has a row, and OTEL_EXPORTER_OTLP_ENDPOINT shares ZEROG_OTLP_ENDPOINT's
+    CHECK(all.size() == std::size(env_variables) - 2);
     for (const auto& r : all) {
         DYNAMIC_SECTION(r.name) {
             const std::string file = dir.write("c.json", "{" + r.file_entry + "}");
@@ -164,6 +174,28 @@ TEST_CASE("precedence per field: each layer overrides the one below and is recor
             CHECK(r.get(c.cfg) == std::pair{r.cli_value, C});
         }
     }
+}
+
+TEST_CASE("observability: OpenTelemetry's variable is read, ZEROG_OTLP_ENDPOINT wins over it; bad values are problems", "[config]") {
+    const auto otel = evaluate({environment({{"OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:4318"}})});
+    CHECK(otel.cfg.observability.otlp_endpoint.value == "http://127.0.0.1:4318");
+    CHECK(otel.cfg.observability.otlp_endpoint.source == value_source::env("OTEL_EXPORTER_OTLP_ENDPOINT"));
+    const auto both = evaluate({environment({{"OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:4318"}, {"ZEROG_OTLP_ENDPOINT", "http://127.0.0.1:4319"}})});
+    CHECK(both.cfg.observability.otlp_endpoint.value == "http://127.0.0.1:4319");
+    CHECK(both.ok());
+
+    temp_dir dir;
+    const std::string f = dir.write("c.json", R"({"observability": {"otlpEndpoint": "ftp://x", "metricsPort": 70000, "metricsTextfile": "a\nb", "other": 1}})");
+    const auto bad = evaluate({environment{}, f});
+    CHECK(problems_for(bad.problems, "observability.otlpEndpoint").size() == 1);
+    CHECK(problems_for(bad.problems, "observability.metricsPort").size() == 1);
+    CHECK(problems_for(bad.problems, "observability.metricsTextfile").size() == 1);
+    REQUIRE(problems_for(bad.problems, "observability.other").size() == 1);
+    CHECK(problems_for(bad.problems, "observability.other")[0].message.find("otlpEndpoint") != std::string::npos);
+    // A collector URL's credentials never reach a message.
+    const auto secret = evaluate({environment({{"ZEROG_OTLP_ENDPOINT", "http://user:hunter2@127.0.0.1:notaport/v1"}})});
+    REQUIRE_FALSE(secret.ok());
+    CHECK(all_text(secret.problems).find("hunter2") == std::string::npos);
 }
 
 TEST_CASE("precedence of the profile itself: explicit > ZEROG_PROFILE > file > default", "[config]") {

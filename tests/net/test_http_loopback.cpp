@@ -84,6 +84,7 @@ asio::awaitable<server_response> test_handler(server_request r) {
         }
         co_return server_response::json(json::serialize(respond(v)));
     }
+    if (r.target == "/traceparent") co_return server_response::text(std::string(r.header("traceparent").value_or("")));
     std::string echo = r.method + " " + r.target + " " + std::string(r.header("X-Test").value_or("-")) + " " + r.body;
     co_return server_response::text(std::move(echo));
 }
@@ -675,4 +676,48 @@ TEST_CASE("metrics endpoint: GET /metrics serves the exposition; other paths and
     CHECK(r->header("allow") == std::optional<std::string_view>("GET, HEAD"));
     server.stop();
     CHECK_FALSE(client::serve_metrics(server_thread.executor(), nullptr));
+}
+
+#include <zerog/client/tracing.hpp>
+#include <set>
+#include <zerog/observe/telemetry_hub.hpp>
+
+namespace {
+struct discard_spans final : observe::span_exporter {
+    result<void> export_spans(const std::vector<observe::finished_span>&, std::chrono::milliseconds) override { return {}; }
+};
+}  // namespace
+
+TEST_CASE("traced operations over http_transport: traceparent per operation, pooled connections shared across operations", "[net][tracing]") {
+    loopback lb;
+    auto tr = std::make_shared<observe::tracer>(std::make_shared<discard_spans>());
+    observe::telemetry_hub hub(observe::json_logger(policy::log_level::off), nullptr, tr);
+    std::vector<std::string> seen;
+    bool bound_untraced = true;
+    for (int i = 0; i < 4; ++i) {
+        drive(lb.ioc, [&]() -> asio::awaitable<void> {
+            auto r = co_await client::traced_operation(hub, "op", [&]() -> asio::awaitable<result<std::string>> {
+                // Inside the operation: the coroutine's executor is traced, the unwrapped one is the io_context's.
+                const auto ex = co_await asio::this_coro::executor;
+                bound_untraced = bound_untraced && ex.target<net::traced_executor<asio::any_io_executor>>() != nullptr &&
+                                 net::untraced(ex).target<asio::io_context::executor_type>() != nullptr;
+                auto resp = co_await lb.transport.send_async(lb.get("/traceparent"));
+                if (!resp) co_return std::move(resp).error();
+                co_return resp->body;
+            }());
+            REQUIRE(r);
+            seen.push_back(*r);
+        }());
+    }
+    CHECK(bound_untraced);
+    std::set<std::string> traces;
+    for (const auto& tp : seen) {
+        REQUIRE(tp.size() == 55);  // 00-<32 hex>-<16 hex>-01
+        traces.insert(tp.substr(3, 32));
+    }
+    CHECK(traces.size() == 4);  // one trace per operation
+    // The connection of the first operation served the other three: pooled connections are bound
+    // to the plain executor, not to an operation's.
+    CHECK(lb.transport.connections_opened() == 1);
+    CHECK(lb.server.connections_accepted() == 1);
 }

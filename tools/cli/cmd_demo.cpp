@@ -22,6 +22,7 @@
 #include <zerog/crypto/secp256k1_signer.hpp>
 #include <zerog/crypto/secure_memory.hpp>
 #include <zerog/storage/file_tree.hpp>
+#include <zerog/core/version.hpp>
 
 #include <chrono>
 #include <cstdio>
@@ -58,7 +59,7 @@ struct temp_dir {
 };
 
 int version(const std::vector<std::string>&) {
-    std::printf("zerog 0.1.0\n");
+    std::printf("zerog %.*s\n", static_cast<int>(zerog::version.size()), zerog::version.data());
     return 0;
 }
 

@@ -4,9 +4,11 @@
 
 #include <zerog/client/metrics_endpoint.hpp>
 #include <zerog/client/otlp_exporter.hpp>
+#include <zerog/core/version.hpp>
 
 #include <malloc.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -82,9 +84,11 @@ int main(int argc, char** argv) {
     // Global options: --metrics-textfile PATH (the Prometheus exposition written atomically when
     // the command ends, for node_exporter's textfile collector) and --metrics-port PORT (GET
     // /metrics on 127.0.0.1:PORT while the command runs). Either one turns metrics on.
-    const auto textfile = take_option(a, "metrics-textfile", missing);
+    // The same three settings may come from the configuration (observability.*, docs/configuration.md);
+    // a flag wins over it.
+    auto textfile = take_option(a, "metrics-textfile", missing);
     if (missing) { std::fprintf(stderr, "zerog: --metrics-textfile needs a path\n"); return 2; }
-    const auto port_text = take_option(a, "metrics-port", missing);
+    auto port_text = take_option(a, "metrics-port", missing);
     std::uint16_t metrics_port = 0;
     if (port_text) {
         unsigned long p = 0;
@@ -92,6 +96,20 @@ int main(int argc, char** argv) {
         if (digits) p = std::stoul(*port_text);
         if (missing || !digits || p > 65535) { std::fprintf(stderr, "zerog: --metrics-port needs a port number 0..65535 (0: any free port)\n"); return 2; }
         metrics_port = static_cast<std::uint16_t>(p);
+    }
+    auto otlp = take_option(a, "otlp-endpoint", missing);
+    if (otlp && (missing || !zerog::parse_url(*otlp))) {
+        std::fprintf(stderr, "zerog: --otlp-endpoint needs an http(s) URL (e.g. http://127.0.0.1:4318)\n");
+        return 2;
+    }
+    if (!textfile || !port_text || !otlp) {
+        const auto configured = configured_observability();
+        if (!textfile && !configured.metrics_textfile.value.empty()) textfile = configured.metrics_textfile.value;
+        if (!port_text && configured.metrics_port.value != 0) {
+            port_text = std::to_string(configured.metrics_port.value);
+            metrics_port = static_cast<std::uint16_t>(configured.metrics_port.value);
+        }
+        if (!otlp && !configured.otlp_endpoint.value.empty()) otlp = configured.otlp_endpoint.value;
     }
     const auto linger_text = take_option(a, "metrics-linger", missing);
     unsigned long linger_s = 0;
@@ -132,16 +150,13 @@ int main(int argc, char** argv) {
     // a child span per network call) to an OTLP/HTTP collector (JSON, POST URL/v1/traces), from a
     // bounded queue on its own thread: a collector that is down or slow never slows the command.
     // The queue is flushed when the command ends (at most 3 s).
-    const auto otlp = take_option(a, "otlp-endpoint", missing);
     if (otlp) {
-        if (missing || !zerog::parse_url(*otlp)) {
-            std::fprintf(stderr, "zerog: --otlp-endpoint needs an http(s) URL (e.g. http://127.0.0.1:4318)\n");
-            return 2;
-        }
         zerog::observe::otlp_resource res;
         res.service_name = "zerog";
-        res.service_version = "0.1.0";
-        if (const char* p = std::getenv("ZEROG_PROFILE"); p && *p) res.network = p;
+        res.service_version = std::string(zerog::version);
+        // deployment.environment: the command's --profile, else ZEROG_PROFILE.
+        if (const auto at = std::find(a.begin(), a.end(), "--profile"); at != a.end() && at + 1 != a.end()) res.network = *(at + 1);
+        else if (const char* p = std::getenv("ZEROG_PROFILE"); p && *p) res.network = p;
         zerog::observe::tracer_options to;
         to.resource = res;
         to.scope_version = res.service_version;
@@ -164,7 +179,9 @@ int main(int argc, char** argv) {
                     "  --metrics-port PORT                           serve GET /metrics on 127.0.0.1:PORT while the command runs (0: any free\n"
                     "                                                port; the address is printed on stderr)\n"
                     "  --metrics-linger SECONDS                      with --metrics-port: keep serving that long after the command ends\n"
-                    "  --otlp-endpoint URL                           send the command's traces to an OTLP/HTTP collector (JSON, URL/v1/traces)\n");
+                    "  --otlp-endpoint URL                           send the command's traces to an OTLP/HTTP collector (JSON, URL/v1/traces)\n"
+                    "  --metrics-textfile, --metrics-port and --otlp-endpoint may also come from the configuration (observability.*,\n"
+                    "  ZEROG_METRICS_TEXTFILE, ZEROG_METRICS_PORT, ZEROG_OTLP_ENDPOINT; zerog config show); a flag wins\n");
         return a.empty() ? 2 : 0;
     }
     // Longest match first: "devnet up" before "devnet".

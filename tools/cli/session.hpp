@@ -55,6 +55,22 @@ inline std::shared_ptr<observe::tracer>& tracer_option() {
     return tracer;
 }
 
+/// The observability settings of the configuration (config file, ZEROG_METRICS_*, ZEROG_OTLP_ENDPOINT,
+/// OTEL_EXPORTER_OTLP_ENDPOINT), for the global options not given on the command line. A value with
+/// a problem is left out here; the command reports the problem when it loads its configuration.
+inline config::observability_config configured_observability() {
+    config::load_options lo;
+    lo.env = config::environment::from_process();
+    auto rep = config::evaluate(lo);
+    config::observability_config o = std::move(rep.cfg.observability);
+    for (const auto& p : rep.problems) {
+        if (p.field == "observability.otlpEndpoint") o.otlp_endpoint.value.clear();
+        if (p.field == "observability.metricsTextfile") o.metrics_textfile.value.clear();
+        if (p.field == "observability.metricsPort") o.metrics_port.value = 0;
+    }
+    return o;
+}
+
 /// The production settings of every client the CLI builds.
 inline client::production_settings production_settings() {
     client::production_settings s;

@@ -17,6 +17,7 @@
 #pragma once
 
 #include <zerog/core/result.hpp>
+#include <zerog/net/traced_executor.hpp>
 #include <zerog/policy/telemetry.hpp>
 
 #include <boost/asio/any_io_executor.hpp>
@@ -33,35 +34,7 @@
 
 namespace zerog::client {
 
-/// An executor that runs every function of `inner` with `ctx` as the thread's trace context.
-template <class Inner>
-struct traced_executor {
-    Inner inner;
-    std::shared_ptr<const policy::trace_context> ctx;
-
-    template <class F>
-    void execute(F f) const {
-        inner.execute([c = ctx, f = std::move(f)]() mutable {
-            policy::scoped_trace_context scope(*c);
-            f();
-        });
-    }
-    friend bool operator==(const traced_executor& a, const traced_executor& b) noexcept { return a.inner == b.inner && a.ctx == b.ctx; }
-    friend bool operator!=(const traced_executor& a, const traced_executor& b) noexcept { return !(a == b); }
-
-    template <class P>
-    auto query(const P& p) const -> decltype(boost::asio::query(std::declval<const Inner&>(), p)) {
-        return boost::asio::query(inner, p);
-    }
-    template <class P>
-    auto require(const P& p) const -> traced_executor<std::decay_t<decltype(boost::asio::require(std::declval<const Inner&>(), p))>> {
-        return {boost::asio::require(inner, p), ctx};
-    }
-    template <class P>
-    auto prefer(const P& p) const -> traced_executor<std::decay_t<decltype(boost::asio::prefer(std::declval<const Inner&>(), p))>> {
-        return {boost::asio::prefer(inner, p), ctx};
-    }
-};
+using net::traced_executor;
 
 /// Run `body` as the operation `name` (see the file comment). Its span ends with the body's error,
 /// if any.
@@ -73,9 +46,9 @@ boost::asio::awaitable<result<T>> traced_operation(Telemetry& telemetry, std::st
         auto span = telemetry.span_start(name);
         if (!span.valid()) co_return co_await std::move(body);
         const policy::trace_context outer = policy::current_trace_context();
-        auto ctx = std::make_shared<const policy::trace_context>(policy::trace_context{span.trace_id, span.span_id});
+        const policy::trace_context ctx{span.trace_id, span.span_id};
         const auto ex = co_await boost::asio::this_coro::executor;
-        result<T> r = co_await boost::asio::co_spawn(boost::asio::any_io_executor(traced_executor<boost::asio::any_io_executor>{ex, std::move(ctx)}),
+        result<T> r = co_await boost::asio::co_spawn(boost::asio::any_io_executor(traced_executor<boost::asio::any_io_executor>{net::untraced(ex), ctx}),
                                                      std::move(body), boost::asio::use_awaitable);
         policy::current_trace_context() = outer;
         telemetry.span_end(span, r ? nullptr : &r.error());

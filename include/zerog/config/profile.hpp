@@ -144,6 +144,15 @@ struct timeouts_config {
     setting<std::chrono::milliseconds> finality{defaults::finality_timeout, {}};
 };
 
+/// Where the process's telemetry goes (docs/configuration.md). Empty / 0: off. The library's
+/// clients take a metrics registry and a tracer (client::production_settings); these say where a
+/// program (the CLI) sends them.
+struct observability_config {
+    setting<std::string> otlp_endpoint;     ///< OTLP/HTTP collector base URL (traces)
+    setting<std::string> metrics_textfile;  ///< Prometheus exposition written when a command ends
+    setting<std::uint32_t> metrics_port;    ///< 127.0.0.1:PORT serving GET /metrics; 0: not served
+};
+
 /// The whole effective configuration. Every endpoint is a list, tried in order (failover).
 struct configuration {
     setting<network> profile{defaults::profile, {}};
@@ -160,6 +169,7 @@ struct configuration {
     setting<std::string> database;
     limits_config limits;
     timeouts_config timeouts;
+    observability_config observability;
     /// devnet only: the faucet account's key (a public development key) and its address.
     std::shared_ptr<const crypto::private_key> devnet_faucet_key;
     std::string devnet_faucet_address;

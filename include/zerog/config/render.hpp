@@ -74,6 +74,10 @@ inline std::vector<row> rows_of(const configuration& c) {
     dur("timeouts.download", c.timeouts.download);
     dur("timeouts.inference", c.timeouts.inference);
     dur("timeouts.finality", c.timeouts.finality);
+    add("observability.otlpEndpoint", boost::json::string(c.observability.otlp_endpoint.value.empty() ? std::string() : display_url(c.observability.otlp_endpoint.value)),
+        c.observability.otlp_endpoint.source);
+    add("observability.metricsTextfile", boost::json::string(c.observability.metrics_textfile.value), c.observability.metrics_textfile.source);
+    add("observability.metricsPort", c.observability.metrics_port.value, c.observability.metrics_port.source);
     return r;
 }
 inline std::string key_text(const key_description& k) {

@@ -75,6 +75,8 @@ struct partial_config {
     std::optional<setting<std::uint32_t>> replicas;
     std::optional<setting<std::chrono::milliseconds>> timeout_rpc, timeout_upload, timeout_download,
         timeout_inference, timeout_finality;
+    std::optional<setting<std::string>> otlp_endpoint, metrics_textfile;
+    std::optional<setting<std::uint32_t>> metrics_port;
 };
 
 /// Lay `p` over `cfg` (the profile field is not applied here: it selects the bundled layer first).
@@ -103,6 +105,9 @@ inline void apply(configuration& cfg, const partial_config& p) {
     put(cfg.timeouts.download, p.timeout_download);
     put(cfg.timeouts.inference, p.timeout_inference);
     put(cfg.timeouts.finality, p.timeout_finality);
+    put(cfg.observability.otlp_endpoint, p.otlp_endpoint);
+    put(cfg.observability.metrics_textfile, p.metrics_textfile);
+    put(cfg.observability.metrics_port, p.metrics_port);
 }
 
 /// A provider from text: "0xADDRESS" or "0xADDRESS@URL" (split at the first '@'; an address has none).
@@ -188,9 +193,10 @@ inline void scan_for_secrets(const boost::json::value& v, const std::string& pat
 /// Fields a config file may contain (docs/configuration.md documents each).
 inline constexpr std::string_view file_fields[] = {"profile", "chainId", "rpc", "indexer", "nodes", "kv", "providers",
                                                    "flow", "market", "ledger", "inference", "fineTuning",
-                                                   "genesisHash", "database", "limits", "timeouts"};
+                                                   "genesisHash", "database", "limits", "timeouts", "observability"};
 inline constexpr std::string_view file_limit_fields[] = {"maxFileSize", "fragmentSize", "replicas"};
 inline constexpr std::string_view file_timeout_fields[] = {"rpc", "upload", "download", "inference", "finality"};
+inline constexpr std::string_view file_observability_fields[] = {"otlpEndpoint", "metricsTextfile", "metricsPort"};
 
 namespace detail {
 template <std::size_t N>
@@ -277,15 +283,19 @@ inline partial_config parse_config_file(std::string_view text, const std::string
         else if (k == "fineTuning") take(v, k, src, p.fine_tuning, out, json_string);
         else if (k == "genesisHash") take(v, k, src, p.genesis_hash, out, json_string);
         else if (k == "database") take(v, k, src, p.database, out, json_string);
-        else if (k == "limits" || k == "timeouts") {
+        else if (k == "limits" || k == "timeouts" || k == "observability") {
             if (!v.is_object()) { out.push_back({k, src, errc::invalid_argument, "expected an object, got " + json_kind(v)}); continue; }
             for (const auto& sub : v.get_object()) {
                 const std::string sk(sub.key());
                 const std::string f = k + "." + sk;
-                const bool lim = k == "limits";
-                if (lim ? !known(file_limit_fields, sk) : !known(file_timeout_fields, sk)) {
+                const bool is_known = k == "limits" ? known(file_limit_fields, sk)
+                                      : k == "timeouts" ? known(file_timeout_fields, sk)
+                                                        : known(file_observability_fields, sk);
+                if (!is_known) {
                     out.push_back({f, src, errc::invalid_argument,
-                                   "unknown field (known: " + (lim ? known_list(file_limit_fields) : known_list(file_timeout_fields)) + ")"});
+                                   "unknown field (known: " + (k == "limits" ? known_list(file_limit_fields)
+                                                               : k == "timeouts" ? known_list(file_timeout_fields)
+                                                                                 : known_list(file_observability_fields)) + ")"});
                     continue;
                 }
                 const auto& sv = sub.value();
@@ -297,6 +307,9 @@ inline partial_config parse_config_file(std::string_view text, const std::string
                 else if (f == "timeouts.download") take(sv, f, src, p.timeout_download, out, json_duration);
                 else if (f == "timeouts.inference") take(sv, f, src, p.timeout_inference, out, json_duration);
                 else if (f == "timeouts.finality") take(sv, f, src, p.timeout_finality, out, json_duration);
+                else if (f == "observability.otlpEndpoint") take(sv, f, src, p.otlp_endpoint, out, json_string);
+                else if (f == "observability.metricsTextfile") take(sv, f, src, p.metrics_textfile, out, json_string);
+                else if (f == "observability.metricsPort") take(sv, f, src, p.metrics_port, out, json_uint);
             }
         }
     }
@@ -345,6 +358,11 @@ inline constexpr env_variable env_variables[] = {
     {"ZEROG_TIMEOUT_DOWNLOAD", "timeouts.download", "a whole download"},
     {"ZEROG_TIMEOUT_INFERENCE", "timeouts.inference", "one inference request"},
     {"ZEROG_TIMEOUT_FINALITY", "timeouts.finality", "waiting for a receipt / storage finality"},
+    // OpenTelemetry's standard variable first, so that ZEROG_OTLP_ENDPOINT (read after it) wins.
+    {"OTEL_EXPORTER_OTLP_ENDPOINT", "observability.otlpEndpoint", "OTLP/HTTP collector for traces (OpenTelemetry's variable)"},
+    {"ZEROG_OTLP_ENDPOINT", "observability.otlpEndpoint", "OTLP/HTTP collector for traces (http://host:4318)"},
+    {"ZEROG_METRICS_TEXTFILE", "observability.metricsTextfile", "Prometheus exposition written when a CLI command ends"},
+    {"ZEROG_METRICS_PORT", "observability.metricsPort", "serve GET /metrics on 127.0.0.1:PORT while a CLI command runs"},
 };
 
 /// Read the environment layer. Parse problems are appended to `out`, naming field and variable.
@@ -378,6 +396,9 @@ inline partial_config read_environment(const environment& env, std::vector<probl
         else if (field == "timeouts.upload") take(v, field, src, p.timeout_upload, out, json_duration);
         else if (field == "timeouts.download") take(v, field, src, p.timeout_download, out, json_duration);
         else if (field == "timeouts.inference") take(v, field, src, p.timeout_inference, out, json_duration);
+        else if (field == "observability.otlpEndpoint") take(v, field, src, p.otlp_endpoint, out, json_string);
+        else if (field == "observability.metricsTextfile") take(v, field, src, p.metrics_textfile, out, json_string);
+        else if (field == "observability.metricsPort") take(v, field, src, p.metrics_port, out, json_uint);
         else if (field == "timeouts.finality") take(v, field, src, p.timeout_finality, out, json_duration);
     }
     return p;

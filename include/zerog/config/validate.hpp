@@ -153,6 +153,16 @@ struct validator {
         duration("timeouts.download", t.download, defaults::transfer_timeout_cap);
         duration("timeouts.inference", t.inference, defaults::inference_timeout_cap);
         duration("timeouts.finality", t.finality, defaults::finality_timeout_cap);
+
+        // observability (each optional). A collector URL may carry credentials: messages show
+        // its origin only (parse_url's errors never echo the URL).
+        const auto& o = cfg.observability;
+        if (!o.otlp_endpoint.value.empty()) url("observability.otlpEndpoint", o.otlp_endpoint.source, o.otlp_endpoint.value);
+        if (!o.metrics_textfile.value.empty() &&
+            std::any_of(o.metrics_textfile.value.begin(), o.metrics_textfile.value.end(), [](char ch) { return static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f; }))
+            add("observability.metricsTextfile", o.metrics_textfile.source, errc::invalid_argument, "the path contains control characters");
+        if (o.metrics_port.value > 65535)
+            add("observability.metricsPort", o.metrics_port.source, errc::out_of_range, std::to_string(o.metrics_port.value) + " is outside 1..65535");
     }
 };
 

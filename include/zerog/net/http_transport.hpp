@@ -23,6 +23,7 @@
 
 #include <zerog/net/detail/http_connection.hpp>
 #include <zerog/net/sync.hpp>
+#include <zerog/net/traced_executor.hpp>
 #include <zerog/policy/telemetry.hpp>
 
 #include <array>
@@ -312,7 +313,8 @@ private:
         breq.prepare_payload();
 
         const std::string origin = parts->origin();
-        auto ex = co_await asio::this_coro::executor;
+        // Connections are pooled across operations: bound to the plain executor (traced_executor.hpp).
+        const asio::any_io_executor ex = net::untraced(co_await asio::this_coro::executor);
         net::chunk_handler* chunk_ptr = on_chunk ? &on_chunk : nullptr;
         for (int attempt = 0;; ++attempt) {
             std::unique_ptr<detail::connection> c = attempt == 0 ? s->pool.take(origin, ex) : nullptr;
