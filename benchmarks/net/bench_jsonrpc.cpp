@@ -6,23 +6,27 @@
 // Both talk to the same net::http_server, which parses each request and echoes the id.
 //   BM_jsonrpc_guarded     the full stack inside client::guarded_call with the production policy
 //                          mix (breaker, limiter, retry, concurrency), telemetry without metrics
-//                          (<false>) and with a metrics registry (<true>): the difference is what
-//                          the telemetry mix adds to a loopback call
+//                          (<0>), with a metrics registry (<1>), and with metrics and traces (<2>:
+//                          a span per call queued for export, traceparent on every request): the
+//                          differences are what the telemetry mix adds to a loopback call
 //   BM_large_response      one 350 KB JSON body per exchange (the size of a 256 KiB segment in
 //                          base64 JSON) through the full transport (net::http_transport): body
 //                          bytes per second; read system calls per MiB are counted with
 //                          `strace -f -c -e trace=recvmsg,recvfrom,read` (docs/benchmarks.md)
 #include <zerog/client/pipeline.hpp>
 #include <zerog/client/production.hpp>
+#include <zerog/client/tracing.hpp>
 #include <zerog/net/http_server.hpp>
 #include <zerog/net/http_transport.hpp>
 #include <zerog/net/jsonrpc.hpp>
+#include <zerog/observe/tracing.hpp>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/detached.hpp>
 
 #include <benchmark/benchmark.h>
 
+#include <atomic>
 #include <memory>
 
 namespace asio = boost::asio;
@@ -138,17 +142,34 @@ void BM_jsonrpc_full_stack(benchmark::State& state) {
     state.counters["connections"] = static_cast<double>(rpc.transport().connections_opened());
 }
 
-template <bool Metrics>
+/// Discards every batch (the cost measured is the tracer's and the queue's, not a collector's).
+struct discarding_exporter final : observe::span_exporter {
+    std::atomic<std::uint64_t> spans{0};
+    result<void> export_spans(const std::vector<observe::finished_span>& b, std::chrono::milliseconds) override {
+        spans += b.size();
+        return {};
+    }
+};
+
+// Telemetry: 0 = the hub without metrics, 1 = with metrics, 2 = metrics and traces (the loop runs
+// as one traced operation: every call is a CLIENT span, queued for export, and carries traceparent),
+// 3 = metrics and traces without the operation (each call a root span: no traced executor), which
+// tells the executor's share of 2 from the spans' own.
+template <int Telemetry>
 void BM_jsonrpc_guarded(benchmark::State& state) {
     using prod = client::production_policies<net::http_transport, crypto::null_signer>;
     asio::io_context ioc(1);
     auto srv = start_server<bare_server>(ioc);
-    auto metrics = Metrics ? std::make_shared<observe::metrics_registry>() : nullptr;
+    auto metrics = Telemetry >= 1 ? std::make_shared<observe::metrics_registry>() : nullptr;
+    auto exporter = std::make_shared<discarding_exporter>();
+    observe::tracer_options to;
+    to.queue.max_queue = 1 << 16;
+    auto tracer = Telemetry >= 2 ? std::make_shared<observe::tracer>(exporter, to) : nullptr;
     prod p{.limiter = prod::limiter_type(policy::token_bucket_config{.per_user = {1e12, 1e12}, .per_endpoint = {1e12, 1e12}}),
-           .telemetry = observe::telemetry_hub(observe::json_logger(policy::log_level::off), metrics)};
+           .telemetry = observe::telemetry_hub(observe::json_logger(policy::log_level::off), metrics, tracer)};
     net::jsonrpc_client<net::http_transport> rpc(net::http_transport{}, url_of(srv));
     const std::string endpoint = url_of(srv);
-    drive(ioc, deref(srv), [&]() -> asio::awaitable<void> {
+    auto loop = [&]() -> asio::awaitable<result<int>> {
         for (auto _ : state) {
             const client::call_context ctx{"eth_blockNumber", endpoint, "", std::chrono::steady_clock::now() + std::chrono::seconds(5)};
             auto r = co_await client::guarded_call(p, ctx, [&] { return rpc.call_async("eth_blockNumber"); });
@@ -158,10 +179,20 @@ void BM_jsonrpc_guarded(benchmark::State& state) {
             }
             benchmark::DoNotOptimize(r);
         }
+        co_return 0;
+    };
+    drive(ioc, deref(srv), [&]() -> asio::awaitable<void> {
+        if constexpr (Telemetry == 3) (void)co_await loop();
+        else (void)co_await client::traced_operation(p.telemetry, "bench.loop", loop());
     }());
     if (metrics) {
         const policy::field l[] = {{"class", "chain"}, {"method", "eth_blockNumber"}, {"outcome", "ok"}};
         if (metrics->value("zerog_rpc_requests_total", l) != double(state.iterations())) state.SkipWithError("metrics did not count every call");
+    }
+    if (tracer) {
+        tracer->shutdown();
+        state.counters["spans_dropped"] = static_cast<double>(tracer->queue().dropped());
+        if (exporter->spans + tracer->queue().dropped() < static_cast<std::uint64_t>(state.iterations())) state.SkipWithError("a call's span went missing");
     }
     state.counters["calls/s"] = benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
 }
@@ -247,6 +278,8 @@ ZEROG_NET_BENCH(BM_jsonrpc_full_stack, our_server);
 ZEROG_NET_BENCH(BM_bare_beast, our_server);
 // Telemetry overhead on a loopback call: interleaved repetitions of the same guarded call without
 // and with metrics (docs/benchmarks.md reports the ratio of the medians).
-BENCHMARK_TEMPLATE(BM_jsonrpc_guarded, false)->Iterations(30000)->Repetitions(5)->UseRealTime()->Unit(benchmark::kMicrosecond);
-BENCHMARK_TEMPLATE(BM_jsonrpc_guarded, true)->Iterations(30000)->Repetitions(5)->UseRealTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK_TEMPLATE(BM_jsonrpc_guarded, 0)->Iterations(30000)->Repetitions(5)->UseRealTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK_TEMPLATE(BM_jsonrpc_guarded, 1)->Iterations(30000)->Repetitions(5)->UseRealTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK_TEMPLATE(BM_jsonrpc_guarded, 2)->Iterations(30000)->Repetitions(5)->UseRealTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK_TEMPLATE(BM_jsonrpc_guarded, 3)->Iterations(30000)->Repetitions(5)->UseRealTime()->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_large_response)->Iterations(300)->Repetitions(3)->UseRealTime()->Unit(benchmark::kMicrosecond);

@@ -101,6 +101,11 @@ TEST_CASE("zerog upload --metrics-textfile writes an exposition promtool accepts
     CHECK(sample(text, "zerog_rpc_requests_total{class=\"storage\",method=\"zgs_uploadSegmentsByTxSeq\",outcome=\"ok\"}") >= 1.0);
     CHECK(sample(text, "zerog_rpc_requests_total{class=\"chain\",method=\"flow.submit\",outcome=\"ok\"}") == 1.0);
     CHECK(text.find("zerog_rpc_request_duration_seconds_bucket{class=\"storage\",method=\"zgs_getFileInfo\",le=\"") != std::string::npos);
+    // The durable store (SQLite here): the intent before paying, and the states after.
+    CHECK(sample(text, "zerog_persistence_calls_total{op=\"find_submission\",outcome=\"ok\"}") >= 1.0);
+    CHECK(sample(text, "zerog_persistence_calls_total{op=\"claim_submission\",outcome=\"ok\"}") >= 1.0);
+    CHECK(sample(text, "zerog_persistence_calls_total{op=\"put_submission\",outcome=\"ok\"}") >= 1.0);
+    CHECK(sample(text, "zerog_persistence_call_duration_seconds_count{op=\"put_submission\"}") >= 1.0);
     // No temporary file is left beside it.
     std::size_t entries = 0;
     for (const auto& e : fs::directory_iterator(t))
@@ -400,7 +405,9 @@ TEST_CASE("zerog upload --otlp-endpoint: one trace per upload, a child span per 
         CHECK(s.at("kind").as_string() == "SPAN_KIND_CLIENT");
         children.insert(std::string(s.at("name").as_string()));
     }
-    for (const char* m : {"zgs_getStatus", "zgs_getFileInfo", "flow.submit", "zgs_uploadSegmentsByTxSeq"}) CHECK(children.contains(m));
+    for (const char* m : {"zgs_getStatus", "zgs_getFileInfo", "flow.submit", "zgs_uploadSegmentsByTxSeq", "persistence.claim_submission",
+                          "persistence.put_submission"})
+        CHECK(children.contains(m));
     // The storage nodes saw the same trace in `traceparent` (their logs, DIR/logs/node-I.log).
     const std::string logs = slurp(net.dir / "logs" / "node-0.log") + slurp(net.dir / "logs" / "node-1.log");
     CHECK(logs.find("\"traceparent\":\"00-" + trace + "-") != std::string::npos);

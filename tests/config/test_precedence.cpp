@@ -196,6 +196,12 @@ TEST_CASE("observability: OpenTelemetry's variable is read, ZEROG_OTLP_ENDPOINT 
     const auto secret = evaluate({environment({{"ZEROG_OTLP_ENDPOINT", "http://user:hunter2@127.0.0.1:notaport/v1"}})});
     REQUIRE_FALSE(secret.ok());
     CHECK(all_text(secret.problems).find("hunter2") == std::string::npos);
+    // On mainnet a collector is reached over https, unless it is on this host (like every endpoint).
+    const auto plain = evaluate({environment({{"ZEROG_PROFILE", "mainnet"}, {"ZEROG_OTLP_ENDPOINT", "http://collector.example:4318"}})});
+    REQUIRE(problems_for(plain.problems, "observability.otlpEndpoint").size() == 1);
+    CHECK(problems_for(plain.problems, "observability.otlpEndpoint")[0].message.find("https") != std::string::npos);
+    CHECK(evaluate({environment({{"ZEROG_PROFILE", "mainnet"}, {"ZEROG_OTLP_ENDPOINT", "https://collector.example:4318"}})}).ok());
+    CHECK(evaluate({environment({{"ZEROG_PROFILE", "mainnet"}, {"ZEROG_OTLP_ENDPOINT", "http://127.0.0.1:4318"}})}).ok());
 }
 
 TEST_CASE("precedence of the profile itself: explicit > ZEROG_PROFILE > file > default", "[config]") {

@@ -1,9 +1,11 @@
 // Metrics: the registry (exposition format, caps, user label, concurrency, textfile), the
 // production telemetry hub, and what guarded_call records.
+#include <zerog/client/persist.hpp>
 #include <zerog/client/pipeline.hpp>
 #include <zerog/crypto/private_key.hpp>
 #include <zerog/observe/metrics.hpp>
 #include <zerog/observe/telemetry_hub.hpp>
+#include <zerog/observe/tracing.hpp>
 #include <zerog/policy/budget.hpp>
 #include <zerog/policy/sliding_window_breaker.hpp>
 #include <zerog/testing/mocks.hpp>
@@ -14,6 +16,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -345,4 +348,72 @@ TEST_CASE("metrics: a registered key in a label value never reaches the expositi
     const std::string t = m.render();
     CHECK(t.find(hex) == std::string::npos);
     CHECK(t.find("<redacted:key>") != std::string::npos);
+}
+
+TEST_CASE("persistence calls are counted and timed by operation and outcome, and traced as client spans", "[metrics][persistence]") {
+    using persisting_set = client::policy_set<net::null_transport, crypto::null_signer, policy::no_retry, policy::no_breaker, policy::no_limit,
+                                              testing::mock_persistence, observe::telemetry_hub>;
+    auto m = std::make_shared<observe::metrics_registry>();
+    persisting_set p{.telemetry = observe::telemetry_hub(observe::json_logger(policy::log_level::off), m)};
+    policy::submission_record rec;
+    rec.root[0] = 1;
+    rec.network = "devnet";
+    std::optional<result<void>> put;
+    std::optional<result<std::optional<policy::submission_record>>> found;
+    asio::io_context ioc;
+    asio::co_spawn(ioc, [&]() -> asio::awaitable<void> {
+        put.emplace(co_await client::persist(p, "persistence.put_submission", [&] { return p.persistence.put_submission(rec); }));
+        p.persistence.fail_next = zerog::error(errc::io_error, "disk full");
+        found.emplace(co_await client::persist(p, "persistence.find_submission", [&] { return p.persistence.find_submission(rec.root, "devnet"); }));
+    }, asio::detached);
+    ioc.run();
+    REQUIRE(put);
+    CHECK(*put);
+    REQUIRE(found);
+    CHECK_FALSE(*found);
+    CHECK(p.persistence.calls.size() == 2);  // measured, not repeated
+    const field put_ok[] = {{"op", "put_submission"}, {"outcome", "ok"}};
+    CHECK(m->value("zerog_persistence_calls_total", put_ok) == 1.0);
+    const field find_failed[] = {{"op", "find_submission"}, {"outcome", "io_error"}};
+    CHECK(m->value("zerog_persistence_calls_total", find_failed) == 1.0);
+    const field put_op[] = {{"op", "put_submission"}};
+    CHECK(m->value("zerog_persistence_call_duration_seconds", put_op) == 1.0);  // one observation
+    const std::string text = m->render();
+    CHECK(text.find("zerog_persistence_call_duration_seconds_bucket{op=\"put_submission\",le=\"0.0001\"}") != std::string::npos);
+
+    // The span: a CLIENT child named after the call, ended with the call's error.
+    using recorded_set = client::policy_set<net::null_transport, crypto::null_signer, policy::no_retry, policy::no_breaker, policy::no_limit,
+                                            testing::mock_persistence, testing::recording_telemetry>;
+    recorded_set r;
+    r.persistence.fail_next = zerog::error(errc::io_error, "disk full");
+    asio::io_context ioc2;
+    asio::co_spawn(ioc2, [&]() -> asio::awaitable<void> {
+        (void)co_await client::persist(r, "persistence.put_submission", [&] { return r.persistence.put_submission(rec); });
+    }, asio::detached);
+    ioc2.run();
+    const auto lines = r.telemetry.lines();
+    CHECK(std::find(lines.begin(), lines.end(), "span_start:persistence.put_submission") != lines.end());
+    CHECK(std::find(lines.begin(), lines.end(), "span_end:error") != lines.end());
+}
+
+TEST_CASE("spans the exporter could not take are counted in zerog_spans_dropped_total", "[metrics][tracing][limits]") {
+    struct refusing_exporter final : observe::span_exporter {
+        result<void> export_spans(const std::vector<observe::finished_span>&, std::chrono::milliseconds) override {
+            return zerog::error(errc::connection_failed, "collector down");
+        }
+    };
+    auto m = std::make_shared<observe::metrics_registry>();
+    observe::tracer_options o;
+    o.queue.max_queue = 4;
+    o.queue.max_batch = 100;  // nothing leaves the queue before the flush interval
+    o.queue.flush_interval = 10s;
+    auto t = std::make_shared<observe::tracer>(std::make_shared<refusing_exporter>(), o);
+    observe::telemetry_hub hub(observe::json_logger(policy::log_level::off), m, t);
+    for (int i = 0; i < 10; ++i) hub.span_end(hub.span_start("storage.upload"), nullptr);
+    CHECK(m->value("zerog_spans_dropped_total", {}) == 6.0);  // 4 queued, 6 dropped, each counted once
+    t->shutdown();  // the 4 queued get one attempt, which fails: dropped too
+    CHECK(t->take_unreported_drops() == 4);
+    CHECK(t->take_unreported_drops() == 0);
+    hub.span_end(hub.span_start("storage.upload"), nullptr);  // after shutdown: dropped, counted
+    CHECK(m->value("zerog_spans_dropped_total", {}) == 7.0);
 }

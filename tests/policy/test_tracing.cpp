@@ -17,6 +17,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -32,8 +33,11 @@ struct capturing_exporter final : observe::span_exporter {
     std::vector<observe::finished_span> spans;
     std::atomic<bool> fail{false};
     std::chrono::milliseconds delay{0};
-    result<void> export_spans(const std::vector<observe::finished_span>& b, std::chrono::milliseconds) override {
-        std::this_thread::sleep_for(delay);
+    std::atomic<long> calls{0}, shortest_timeout_ms{1'000'000};
+    result<void> export_spans(const std::vector<observe::finished_span>& b, std::chrono::milliseconds timeout) override {
+        ++calls;
+        if (timeout.count() < shortest_timeout_ms) shortest_timeout_ms = static_cast<long>(timeout.count());
+        std::this_thread::sleep_for(std::min(delay, timeout));  // a well-behaved exporter honours its timeout
         if (fail) return zerog::error(errc::connection_failed, "collector down");
         std::lock_guard lk(m);
         spans.insert(spans.end(), b.begin(), b.end());
@@ -129,6 +133,29 @@ TEST_CASE("span queue: a full queue drops and counts, a dead collector never blo
     }
     CHECK(dropped_while_running >= 900);
     CHECK(std::chrono::steady_clock::now() - t0 < 2s);  // shutdown: one attempt per batch, then drop
+}
+
+TEST_CASE("span queue: stopping in the middle of a batch's retries still exits within the shutdown bound", "[tracing][limits]") {
+    // A collector that times out every attempt; generous retries. Before the bound covered the
+    // retry loop, this destructor took 5 attempts x 400 ms + backoffs 300+600+900+1200 ms = 5 s.
+    auto slow = std::make_shared<capturing_exporter>();
+    slow->fail = true;
+    slow->delay = 400ms;
+    std::chrono::steady_clock::duration took{};
+    {
+        std::optional<observe::span_queue> q;
+        q.emplace(slow, observe::span_queue_options{.max_batch = 4, .flush_interval = 5ms, .export_timeout = 400ms, .max_attempts = 5,
+                                                      .retry_backoff = 300ms, .shutdown_timeout = 500ms});
+        for (int i = 0; i < 12; ++i) q->push(observe::finished_span{});
+        for (int i = 0; i < 200 && slow->calls == 0; ++i) std::this_thread::sleep_for(5ms);
+        REQUIRE(slow->calls >= 1);  // the worker is inside the first batch's attempts
+        const auto t0 = std::chrono::steady_clock::now();
+        q.reset();
+        took = std::chrono::steady_clock::now() - t0;
+    }
+    INFO("destructor took " << std::chrono::duration<double>(took).count() << " s, " << slow->calls << " export calls");
+    CHECK(took < 400ms + 500ms + 250ms);  // the attempt under way + the shutdown bound + scheduling slack
+    CHECK(slow->shortest_timeout_ms <= 500);  // attempts after the stop were capped to what was left
 }
 
 TEST_CASE("traced operations: each concurrent operation sees its own span in every slice, the caller's is restored", "[tracing][concurrency]") {

@@ -163,9 +163,17 @@ int main(int argc, char** argv) {
         tracer_option() = std::make_shared<zerog::observe::tracer>(
             std::make_shared<zerog::client::otlp_http_exporter>(*otlp, res, res.service_version), to);
     }
-    // Flushed (bounded) when main returns: the last reference is dropped before the statics go.
+    // Flushed (bounded) when main returns: the last reference is dropped before the statics go;
+    // spans the flush could not deliver are counted before the textfile is written.
     struct flush_tracer_at_exit {
-        ~flush_tracer_at_exit() { tracer_option().reset(); }
+        ~flush_tracer_at_exit() {
+            if (const auto& t = tracer_option()) {
+                t->shutdown();
+                if (metrics_option())
+                    if (const auto n = t->take_unreported_drops()) metrics_option()->add("zerog_spans_dropped_total", static_cast<double>(n), {});
+            }
+            tracer_option().reset();
+        }
     } tracer_flusher;
 
     if (a.empty() || a[0] == "help" || a[0] == "--help" || a[0] == "-h") {

@@ -107,6 +107,20 @@ public:
     /// user's acknowledgement (acknowledgeTEESigner when not set). Refuses providers whose TEE
     /// signer the owner has not acknowledged. Idempotent: a second run sends nothing.
     asio::awaitable<result<setup_report>> setup_async(uint256 deposit, std::vector<crypto::address> providers, uint256 per_provider) {
+        return traced_operation(p_.telemetry, "compute.setup", setup_impl(deposit, std::move(providers), per_provider));
+    }
+
+    /// revokeAllTokens(provider), then drop the cached token and account state for it.
+    asio::awaitable<result<chain::tx_outcome>> revoke_all_tokens_async(crypto::address provider) {
+        return traced_operation(p_.telemetry, "compute.revoke_tokens", revoke_impl(provider, std::nullopt));
+    }
+    /// revokeToken(provider, id) (persistent API keys), then drop the provider's cached state.
+    asio::awaitable<result<chain::tx_outcome>> revoke_token_async(crypto::address provider, std::uint8_t id) {
+        return traced_operation(p_.telemetry, "compute.revoke_tokens", revoke_impl(provider, id));
+    }
+
+private:
+    asio::awaitable<result<setup_report>> setup_impl(uint256 deposit, std::vector<crypto::address> providers, uint256 per_provider) {
         setup_report rep;
         auto done = [&rep](std::string step, const chain::tx_outcome& t) {
             rep.steps.push_back(std::move(step));
@@ -147,21 +161,16 @@ public:
         co_return rep;
     }
 
-    /// revokeAllTokens(provider), then drop the cached token and account state for it.
-    asio::awaitable<result<chain::tx_outcome>> revoke_all_tokens_async(crypto::address provider) {
-        auto r = co_await chain_.revoke_all_tokens_async(provider);
-        tokens_.invalidate(provider);
-        forget(provider);
-        co_return r;
-    }
-    /// revokeToken(provider, id) (persistent API keys), then drop the provider's cached state.
-    asio::awaitable<result<chain::tx_outcome>> revoke_token_async(crypto::address provider, std::uint8_t id) {
-        auto r = co_await chain_.revoke_token_async(provider, id);
+    asio::awaitable<result<chain::tx_outcome>> revoke_impl(crypto::address provider, std::optional<std::uint8_t> id) {
+        result<chain::tx_outcome> r = fail(errc::internal, "revocation not sent");
+        if (id) r = co_await chain_.revoke_token_async(provider, *id);
+        else r = co_await chain_.revoke_all_tokens_async(provider);
         tokens_.invalidate(provider);
         forget(provider);
         co_return r;
     }
 
+public:
     /// Cumulative spend booked with `provider` (Persistence policy).
     result<uint256> spend(const crypto::address& provider) { return p_.persistence.spend(user().to_checksum_hex(), provider.to_checksum_hex()); }
 
@@ -174,6 +183,21 @@ public:
 
     /// Inference with failover across every usable provider of `model`, in contract order.
     asio::awaitable<result<chat_result>> chat_model_async(chat_request req, std::string model) {
+        return traced_operation(p_.telemetry, "compute.inference", chat_model_impl(std::move(req), std::move(model)));
+    }
+
+    /// The pre-send estimate of `req` at `target` (tokens and fee from the service's prices on
+    /// chain). Reads the chain only: nothing is sent to the provider.
+    asio::awaitable<result<chat_estimate>> estimate_async(chat_request req, provider_target target) {
+        return traced_operation(p_.telemetry, "compute.estimate", estimate_impl(std::move(req), std::move(target)));
+    }
+    /// The estimate at the first acknowledged provider of `model` (the one `chat_model` tries first).
+    asio::awaitable<result<chat_estimate>> estimate_model_async(chat_request req, std::string model) {
+        return traced_operation(p_.telemetry, "compute.estimate", estimate_model_impl(std::move(req), std::move(model)));
+    }
+
+private:
+    asio::awaitable<result<chat_result>> chat_model_impl(chat_request req, std::string model) {
         ZEROG_CO_TRY(auto svcs, co_await chain_.services_for_model_async(model));
         if (svcs.empty()) co_return fail(errc::not_found, "no acknowledged provider serves model \"" + model + "\"");
         std::vector<provider_target> targets;
@@ -182,9 +206,10 @@ public:
             targets.push_back(provider_target{s.provider, {}});
         }
         if (!req.model) req.model = model;
-        co_return co_await chat_async(std::move(req), std::move(targets));
+        co_return co_await chat_failover(std::move(req), std::move(targets));
     }
 
+public:
     /// One inference at one provider, bounded by `deadline` (no failover).
     asio::awaitable<result<chat_result>> chat_at_async(const chat_request& req, const provider_target& target, zerog::steady_time deadline) {
         // One concurrency slot per attempt (policy_set::concurrency), keyed by user and provider.
@@ -207,9 +232,8 @@ public:
         co_return r;
     }
 
-    /// The pre-send estimate of `req` at `target` (tokens and fee from the service's prices on
-    /// chain). Reads the chain only: nothing is sent to the provider.
-    asio::awaitable<result<chat_estimate>> estimate_async(chat_request req, provider_target target) {
+private:
+    asio::awaitable<result<chat_estimate>> estimate_impl(chat_request req, provider_target target) {
         if (req.messages.empty()) co_return fail(errc::invalid_argument, "chat request has no messages");
         auto svc = co_await service_of(target.provider);
         if (!svc) co_return fail(std::move(svc).error().during("estimating an inference at provider " + target.provider.to_checksum_hex()));
@@ -226,16 +250,16 @@ public:
         e.fee = est->total_fee;
         co_return e;
     }
-    /// The estimate at the first acknowledged provider of `model` (the one `chat_model` tries first).
-    asio::awaitable<result<chat_estimate>> estimate_model_async(chat_request req, std::string model) {
+    asio::awaitable<result<chat_estimate>> estimate_model_impl(chat_request req, std::string model) {
         ZEROG_CO_TRY(auto svcs, co_await chain_.services_for_model_async(model));
         if (svcs.empty()) co_return fail(errc::not_found, "no acknowledged provider serves model \"" + model + "\"");
         remember(svcs.front());
         if (!req.model) req.model = model;
         provider_target t{svcs.front().provider, {}};
-        co_return co_await estimate_async(std::move(req), std::move(t));
+        co_return co_await estimate_impl(std::move(req), std::move(t));
     }
 
+public:
     // ------------------------------------------------------------------ blocking facade
 
     // Reads of the serving contracts (cached for options().state_ttl where noted in compute_chain).
@@ -639,7 +663,7 @@ private:
         hold.commit(policy::budget_kind::spend, out.fee);
         hold.commit(policy::budget_kind::tokens, uint256(out.usage.prompt_tokens) + uint256(out.usage.completion_tokens));
         hold.commit(policy::budget_kind::requests);
-        ZEROG_CO_CHECK(co_await persist<typename Policies::persistence_type>(
+        ZEROG_CO_CHECK(co_await persist(p_, "persistence.add_spend",
             [&] { return p_.persistence.add_spend(user().to_checksum_hex(), prov.to_checksum_hex(), out.fee); }));
         {
             std::lock_guard lk(m_);

@@ -186,14 +186,7 @@ public:
     /// read's deadline, then errc::deadline_exceeded saying how far the node is: a node answers
     /// such a read with whatever it has, which would be a silently stale value.
     asio::awaitable<result<kv_value>> get_value_async(kv::stream_id stream, bytes key, std::optional<std::uint64_t> version = std::nullopt) {
-        const auto deadline = until(o_.read_timeout);
-        if (version && *version != kv::no_version_check && *version >= seen_applied_.load(std::memory_order_relaxed)) {
-            auto w = co_await wait_replayed(*version, deadline);
-            if (!w) co_return std::move(w).error().during("reading key " + kv::result_key_text(key) + " of stream " + to_hex(stream));
-        }
-        auto v = co_await value_at(stream, key, version, deadline);
-        if (!v) co_return std::move(v).error().during("reading key " + kv::result_key_text(key) + " of stream " + to_hex(stream));
-        co_return std::move(*v);
+        return traced_operation(p_->telemetry, "kv.get", get_value_impl(stream, std::move(key), version));
     }
 
     /// Read `key` for a later conditional write (kv_read_set): the first tracked read pins the
@@ -370,6 +363,17 @@ protected:
     }
 
 private:
+    asio::awaitable<result<kv_value>> get_value_impl(kv::stream_id stream, bytes key, std::optional<std::uint64_t> version) {
+        const auto deadline = until(o_.read_timeout);
+        if (version && *version != kv::no_version_check && *version >= seen_applied_.load(std::memory_order_relaxed)) {
+            auto w = co_await wait_replayed(*version, deadline);
+            if (!w) co_return std::move(w).error().during("reading key " + kv::result_key_text(key) + " of stream " + to_hex(stream));
+        }
+        auto v = co_await value_at(stream, key, version, deadline);
+        if (!v) co_return std::move(v).error().during("reading key " + kv::result_key_text(key) + " of stream " + to_hex(stream));
+        co_return std::move(*v);
+    }
+
     /// Until the node has replayed `version` (appliedSeq > version) or `deadline`.
     asio::awaitable<result<void>> wait_replayed(std::uint64_t version, steady_time deadline) {
         auto pause = o_.poll_min;

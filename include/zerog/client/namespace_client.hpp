@@ -32,6 +32,7 @@
 
 #include <zerog/client/kv_client.hpp>
 #include <zerog/client/persist.hpp>
+#include <zerog/client/tracing.hpp>
 #include <zerog/kv/namespace.hpp>
 #include <zerog/kv/tags.hpp>
 #include <zerog/storage/submit_event.hpp>
@@ -109,7 +110,7 @@ public:
     asio::awaitable<result<kv::stream_id>> resolve_async(std::string ns) {
         if (ns.size() >= 2 && ns[0] == '0' && (ns[1] == 'x' || ns[1] == 'X')) co_return kv::parse_stream_id(ns);
         ZEROG_CO_CHECK(kv::ns::check_name(ns));
-        ZEROG_CO_TRY(auto rec, co_await registry([&](auto& s) { return s.find_namespace(o_.network, ns); }));
+        ZEROG_CO_TRY(auto rec, co_await registry("persistence.find_namespace", [&](auto& s) { return s.find_namespace(o_.network, ns); }));
         if (!rec)
             co_return fail(errc::not_found, "unknown namespace \"" + ns + "\": not in the local registry (`zerog ns list`); a namespace " +
                                                 "created elsewhere is added with `zerog ns join 0x<stream id>`");
@@ -117,7 +118,7 @@ public:
     }
 
     asio::awaitable<result<std::vector<policy::namespace_record>>> list_async() {
-        return registry([&](auto& s) { return s.list_namespaces(o_.network); });
+        return registry("persistence.list_namespaces", [&](auto& s) { return s.list_namespaces(o_.network); });
     }
 
     // ---- reads --------------------------------------------------------------------------------
@@ -126,6 +127,110 @@ public:
     /// checked). Errors: not_found (no zerog namespace in that stream), verification_failed
     /// (metadata not admin-only, or an admin the node does not confirm: never adopted).
     asio::awaitable<result<namespace_view>> show_async(std::string ns) {
+        return traced_operation(storage_->policies().telemetry, "namespace.show", show_impl(std::move(ns)));
+    }
+
+    /// File entries whose path starts with `prefix`, in path order, as of one snapshot.
+    asio::awaitable<result<std::vector<kv::ns::file_record>>> list_files_async(std::string ns, std::string prefix = {}, std::size_t limit = 100'000) {
+        return traced_operation(storage_->policies().telemetry, "namespace.list_files", list_files_impl(std::move(ns), std::move(prefix), limit));
+    }
+
+    /// Download and decrypt PATH into `out` (verified against its root, then decrypted; the output
+    /// appears complete or not at all). Errors: not_found (no such path), unauthorized (no key of
+    /// the file's epoch for this account: not a reader, or revoked before it was written).
+    asio::awaitable<result<kv::ns::file_record>> get_file_async(std::string ns, std::string path, std::string out) {
+        return traced_operation(storage_->policies().telemetry, "namespace.get_file", get_file_impl(std::move(ns), std::move(path), std::move(out)));
+    }
+
+    // ---- writes -------------------------------------------------------------------------------
+
+    struct create_options {
+        std::map<std::string, std::string> meta;
+        std::optional<kv::stream_id> stream;  ///< a chosen stream (e.g. one a KV node was told to serve); default: random
+    };
+
+    /// Create NAME: a new stream whose admin is this account. The stream must be empty on the node
+    /// (a used id is refused, never adopted). Registered locally after the node's Commit.
+    asio::awaitable<result<namespace_write>> create_async(std::string name, create_options co) {
+        return traced_operation(storage_->policies().telemetry, "namespace.create", create_impl(std::move(name), std::move(co)));
+    }
+
+    /// Add a namespace created elsewhere to the registry as NAME, after checking it (see
+    /// show_async). `expected_admin`: refuse unless the namespace's admin is that account.
+    asio::awaitable<result<namespace_view>> join_async(kv::stream_id s, std::string name, std::optional<crypto::address> expected_admin) {
+        return traced_operation(storage_->policies().telemetry, "namespace.join", join_impl(std::move(s), std::move(name), std::move(expected_admin)));
+    }
+
+    /// Make `member` (its public key) a reader, writer or admin of NS. Needs this account to be an
+    /// admin. Every epoch's data key is wrapped for the member.
+    asio::awaitable<result<namespace_write>> grant_async(std::string ns, fixed_bytes<33> member_key, kv::ns::role r) {
+        return traced_operation(storage_->policies().telemetry, "namespace.grant", grant_impl(std::move(ns), std::move(member_key), r));
+    }
+
+    /// Remove `member` from NS and rotate the data key (epoch + 1) for the remaining members.
+    asio::awaitable<result<namespace_write>> revoke_async(std::string ns, crypto::address member) {
+        return traced_operation(storage_->policies().telemetry, "namespace.revoke", revoke_impl(std::move(ns), std::move(member)));
+    }
+
+    /// Delete NS: a tombstone under an admin-only key, every writer's KV role revoked, the local
+    /// entry removed. The stream's history stays on the log (it is immutable).
+    asio::awaitable<result<namespace_write>> remove_async(std::string ns) {
+        return traced_operation(storage_->policies().telemetry, "namespace.remove", remove_impl(std::move(ns)));
+    }
+
+    /// Upload `local` encrypted with the namespace's current key and record it as PATH.
+    asio::awaitable<result<namespace_write>> put_file_async(std::string ns, std::string local, std::string path) {
+        return traced_operation(storage_->policies().telemetry, "namespace.put_file", put_file_impl(std::move(ns), std::move(local), std::move(path)));
+    }
+
+    /// Remove PATH's entry (the encrypted file stays on 0G Storage: it is immutable).
+    asio::awaitable<result<namespace_write>> remove_file_async(std::string ns, std::string path) {
+        return traced_operation(storage_->policies().telemetry, "namespace.remove_file", remove_file_impl(std::move(ns), std::move(path)));
+    }
+
+    /// What rebuild_registry_async found.
+    struct registry_rebuild {
+        std::uint64_t from_block = 0, to_block = 0;
+        std::size_t events = 0;                        ///< this account's Submit events read
+        std::vector<policy::namespace_record> added;   ///< entries written
+        std::vector<std::string> notes;                ///< streams not adopted, and why
+    };
+
+    /// The registry back from the chain and the KV node, after losing the database: every KV
+    /// batch this account submitted (the Flow's Submit events with this account as submitter)
+    /// names its streams in its tags; each stream that holds a namespace (checked as show_async
+    /// does) in which this account is a member is registered under its own name (the name plus
+    /// the stream's first 8 hex digits if that name is taken). Readers, who never submit, use
+    /// `join`. Entries already registered are left as they are; running it twice adds nothing.
+    asio::awaitable<result<registry_rebuild>> rebuild_registry_async(std::uint64_t from_block = 0) {
+        return traced_operation(storage_->policies().telemetry, "namespace.rebuild_registry", rebuild_registry_impl(from_block));
+    }
+
+    // Blocking facades.
+    result<registry_rebuild> rebuild_registry(std::uint64_t from_block = 0) { return runner_.run(rebuild_registry_async(from_block)); }
+    result<namespace_write> create(std::string name, create_options co) { return runner_.run(create_async(std::move(name), std::move(co))); }
+    result<namespace_view> show(std::string ns) { return runner_.run(show_async(std::move(ns))); }
+    result<namespace_view> join(kv::stream_id s, std::string name, std::optional<crypto::address> admin) {
+        return runner_.run(join_async(s, std::move(name), admin));
+    }
+    result<std::vector<policy::namespace_record>> list() { return runner_.run(list_async()); }
+    result<namespace_write> grant(std::string ns, fixed_bytes<33> member, kv::ns::role r) { return runner_.run(grant_async(std::move(ns), member, r)); }
+    result<namespace_write> revoke(std::string ns, crypto::address member) { return runner_.run(revoke_async(std::move(ns), member)); }
+    result<namespace_write> remove(std::string ns) { return runner_.run(remove_async(std::move(ns))); }
+    result<namespace_write> put_file(std::string ns, std::string local, std::string path) {
+        return runner_.run(put_file_async(std::move(ns), std::move(local), std::move(path)));
+    }
+    result<kv::ns::file_record> get_file(std::string ns, std::string path, std::string out) {
+        return runner_.run(get_file_async(std::move(ns), std::move(path), std::move(out)));
+    }
+    result<std::vector<kv::ns::file_record>> list_files(std::string ns, std::string prefix = {}) {
+        return runner_.run(list_files_async(std::move(ns), std::move(prefix)));
+    }
+    result<namespace_write> remove_file(std::string ns, std::string path) { return runner_.run(remove_file_async(std::move(ns), std::move(path))); }
+
+private:
+    // The bodies of the traced public operations above (client/tracing.hpp: one trace each).
+    asio::awaitable<result<namespace_view>> show_impl(std::string ns) {
         ZEROG_CO_TRY(const kv::stream_id s, co_await resolve_async(ns));
         auto v = co_await load(s);
         if (!v) co_return std::move(v).error().during("reading namespace " + ns);
@@ -133,8 +238,7 @@ public:
         co_return std::move(*v);
     }
 
-    /// File entries whose path starts with `prefix`, in path order, as of one snapshot.
-    asio::awaitable<result<std::vector<kv::ns::file_record>>> list_files_async(std::string ns, std::string prefix = {}, std::size_t limit = 100'000) {
+    asio::awaitable<result<std::vector<kv::ns::file_record>>> list_files_impl(std::string ns, std::string prefix, std::size_t limit) {
         ZEROG_CO_TRY(const kv::stream_id s, co_await resolve_async(ns));
         if (!prefix.empty()) ZEROG_CO_CHECK(kv::ns::check_path(prefix));
         ZEROG_CO_TRY(const std::uint64_t at, co_await snapshot());
@@ -150,10 +254,7 @@ public:
         co_return out;
     }
 
-    /// Download and decrypt PATH into `out` (verified against its root, then decrypted; the output
-    /// appears complete or not at all). Errors: not_found (no such path), unauthorized (no key of
-    /// the file's epoch for this account: not a reader, or revoked before it was written).
-    asio::awaitable<result<kv::ns::file_record>> get_file_async(std::string ns, std::string path, std::string out) {
+    asio::awaitable<result<kv::ns::file_record>> get_file_impl(std::string ns, std::string path, std::string out) {
         namespace fs = std::filesystem;
         ZEROG_CO_TRY(const kv::stream_id s, co_await resolve_async(ns));
         ZEROG_CO_CHECK(kv::ns::check_path(path));
@@ -190,21 +291,12 @@ public:
         co_return f;
     }
 
-    // ---- writes -------------------------------------------------------------------------------
-
-    struct create_options {
-        std::map<std::string, std::string> meta;
-        std::optional<kv::stream_id> stream;  ///< a chosen stream (e.g. one a KV node was told to serve); default: random
-    };
-
-    /// Create NAME: a new stream whose admin is this account. The stream must be empty on the node
-    /// (a used id is refused, never adopted). Registered locally after the node's Commit.
-    asio::awaitable<result<namespace_write>> create_async(std::string name, create_options co) {
+    asio::awaitable<result<namespace_write>> create_impl(std::string name, create_options co) {
         const std::string what = "creating namespace " + name;
         ZEROG_CO_CHECK(kv::ns::check_name(name));
         ZEROG_CO_CHECK(kv::ns::check_meta(co.meta));
         ZEROG_CO_TRY(const auto me, need_identity());
-        ZEROG_CO_TRY(auto existing, co_await registry([&](auto& s) { return s.find_namespace(o_.network, name); }));
+        ZEROG_CO_TRY(auto existing, co_await registry("persistence.find_namespace", [&](auto& s) { return s.find_namespace(o_.network, name); }));
         if (existing)
             co_return fail(errc::already_exists, "a namespace named \"" + name + "\" is already in the local registry (stream " +
                                                      to_hex(existing->stream) + "); choose another name");
@@ -239,13 +331,11 @@ public:
         rec.account = rec.admin;
         rec.metadata_json = kv::ns::detail::text(kv::ns::encode_metadata(meta));
         rec.created_at = rec.updated_at = meta.created;
-        ZEROG_CO_CHECK(co_await registry([&](auto& st) { return st.add_namespace(rec); }));
+        ZEROG_CO_CHECK(co_await registry("persistence.add_namespace", [&](auto& st) { return st.add_namespace(rec); }));
         co_return namespace_write{s, std::move(put), std::nullopt, 0, {}, false};
     }
 
-    /// Add a namespace created elsewhere to the registry as NAME, after checking it (see
-    /// show_async). `expected_admin`: refuse unless the namespace's admin is that account.
-    asio::awaitable<result<namespace_view>> join_async(kv::stream_id s, std::string name, std::optional<crypto::address> expected_admin) {
+    asio::awaitable<result<namespace_view>> join_impl(kv::stream_id s, std::string name, std::optional<crypto::address> expected_admin) {
         ZEROG_CO_CHECK(kv::ns::check_name(name));
         auto v = co_await load(s);
         if (!v) co_return std::move(v).error().during("joining namespace " + to_hex(s));
@@ -253,7 +343,7 @@ public:
             co_return fail(errc::verification_failed, "namespace " + to_hex(s) + " is administered by " + v->metadata.admin.to_checksum_hex() +
                                                           ", not " + expected_admin->to_checksum_hex() + "; not joined");
         if (v->deleted) co_return fail(errc::not_found, "namespace " + to_hex(s) + " was deleted; not joined");
-        ZEROG_CO_TRY(auto by_name, co_await registry([&](auto& st) { return st.find_namespace(o_.network, name); }));
+        ZEROG_CO_TRY(auto by_name, co_await registry("persistence.find_namespace", [&](auto& st) { return st.find_namespace(o_.network, name); }));
         if (by_name)
             co_return fail(errc::already_exists, "a namespace named \"" + name + "\" is already in the local registry (stream " +
                                                      to_hex(by_name->stream) + "); use --as to choose another name");
@@ -267,14 +357,12 @@ public:
         rec.account = me_ ? me_->address.to_checksum_hex() : "";
         rec.metadata_json = kv::ns::detail::text(kv::ns::encode_metadata(v->metadata));
         rec.created_at = rec.updated_at = unix_now();
-        ZEROG_CO_CHECK(co_await registry([&](auto& st) { return st.add_namespace(rec); }));
+        ZEROG_CO_CHECK(co_await registry("persistence.add_namespace", [&](auto& st) { return st.add_namespace(rec); }));
         v->registry = rec;
         co_return std::move(*v);
     }
 
-    /// Make `member` (its public key) a reader, writer or admin of NS. Needs this account to be an
-    /// admin. Every epoch's data key is wrapped for the member.
-    asio::awaitable<result<namespace_write>> grant_async(std::string ns, fixed_bytes<33> member_key, kv::ns::role r) {
+    asio::awaitable<result<namespace_write>> grant_impl(std::string ns, fixed_bytes<33> member_key, kv::ns::role r) {
         const std::string what = "granting " + std::string(kv::ns::role_name(r)) + " on namespace " + ns;
         ZEROG_CO_TRY(const auto me, need_identity());
         ZEROG_CO_TRY(const kv::ns::public_identity who, kv::ns::identity_of(member_key));
@@ -309,8 +397,7 @@ public:
         co_return namespace_write{s, std::move(put), std::nullopt, v->epoch, {}, false};
     }
 
-    /// Remove `member` from NS and rotate the data key (epoch + 1) for the remaining members.
-    asio::awaitable<result<namespace_write>> revoke_async(std::string ns, crypto::address member) {
+    asio::awaitable<result<namespace_write>> revoke_impl(std::string ns, crypto::address member) {
         const std::string what = "revoking " + member.to_checksum_hex() + " from namespace " + ns;
         ZEROG_CO_TRY(const auto me, need_identity());
         ZEROG_CO_TRY(const kv::stream_id s, co_await resolve_async(ns));
@@ -336,9 +423,7 @@ public:
         co_return w;
     }
 
-    /// Delete NS: a tombstone under an admin-only key, every writer's KV role revoked, the local
-    /// entry removed. The stream's history stays on the log (it is immutable).
-    asio::awaitable<result<namespace_write>> remove_async(std::string ns) {
+    asio::awaitable<result<namespace_write>> remove_impl(std::string ns) {
         const std::string what = "deleting namespace " + ns;
         ZEROG_CO_TRY(const auto me, need_identity());
         ZEROG_CO_TRY(const kv::stream_id s, co_await resolve_async(ns));
@@ -354,12 +439,11 @@ public:
             if (m.member_role == kv::ns::role::admin && m.address != me.address)
                 w.notes.push_back(m.address.to_checksum_hex() + " stays an admin of the stream (0G KV cannot revoke an admin)");
         if (auto rec = co_await registered(s))
-            (void)co_await registry([&](auto& st) { return st.remove_namespace(o_.network, rec->name); });
+            (void)co_await registry("persistence.remove_namespace", [&](auto& st) { return st.remove_namespace(o_.network, rec->name); });
         co_return w;
     }
 
-    /// Upload `local` encrypted with the namespace's current key and record it as PATH.
-    asio::awaitable<result<namespace_write>> put_file_async(std::string ns, std::string local, std::string path) {
+    asio::awaitable<result<namespace_write>> put_file_impl(std::string ns, std::string local, std::string path) {
         const std::string what = "putting " + local + " into namespace " + ns + " as \"" + path + "\"";
         ZEROG_CO_CHECK(kv::ns::check_path(path));
         ZEROG_CO_TRY(const auto me, need_identity());
@@ -409,8 +493,7 @@ public:
         co_return w;
     }
 
-    /// Remove PATH's entry (the encrypted file stays on 0G Storage: it is immutable).
-    asio::awaitable<result<namespace_write>> remove_file_async(std::string ns, std::string path) {
+    asio::awaitable<result<namespace_write>> remove_file_impl(std::string ns, std::string path) {
         const std::string what = "removing \"" + path + "\" from namespace " + ns;
         ZEROG_CO_CHECK(kv::ns::check_path(path));
         ZEROG_CO_TRY(const auto me, need_identity());
@@ -427,21 +510,7 @@ public:
         co_return namespace_write{s, std::move(put), std::nullopt, 0, {}, false};
     }
 
-    /// What rebuild_registry_async found.
-    struct registry_rebuild {
-        std::uint64_t from_block = 0, to_block = 0;
-        std::size_t events = 0;                        ///< this account's Submit events read
-        std::vector<policy::namespace_record> added;   ///< entries written
-        std::vector<std::string> notes;                ///< streams not adopted, and why
-    };
-
-    /// The registry back from the chain and the KV node, after losing the database: every KV
-    /// batch this account submitted (the Flow's Submit events with this account as submitter)
-    /// names its streams in its tags; each stream that holds a namespace (checked as show_async
-    /// does) in which this account is a member is registered under its own name (the name plus
-    /// the stream's first 8 hex digits if that name is taken). Readers, who never submit, use
-    /// `join`. Entries already registered are left as they are; running it twice adds nothing.
-    asio::awaitable<result<registry_rebuild>> rebuild_registry_async(std::uint64_t from_block = 0) {
+    asio::awaitable<result<registry_rebuild>> rebuild_registry_impl(std::uint64_t from_block) {
         const std::string what = "rebuilding the namespace registry from the chain";
         ZEROG_CO_TRY(const auto me, need_identity());
         if (!storage_->options().flow)
@@ -481,7 +550,7 @@ public:
             policy::namespace_record rec;
             rec.network = o_.network;
             rec.name = v->metadata.name;
-            ZEROG_CO_TRY(auto taken, co_await registry([&](auto& st) { return st.find_namespace(o_.network, rec.name); }));
+            ZEROG_CO_TRY(auto taken, co_await registry("persistence.find_namespace", [&](auto& st) { return st.find_namespace(o_.network, rec.name); }));
             if (taken) rec.name = rec.name.substr(0, kv::ns::max_name_length - 9) + "-" + to_hex(s).substr(2, 8);
             rec.stream = s;
             rec.role = std::string(kv::ns::role_name(mine->member_role));
@@ -490,35 +559,12 @@ public:
             rec.metadata_json = kv::ns::detail::text(kv::ns::encode_metadata(v->metadata));
             rec.created_at = v->metadata.created;
             rec.updated_at = unix_now();
-            ZEROG_CO_CHECK(co_await registry([&](auto& st) { return st.add_namespace(rec); }));
+            ZEROG_CO_CHECK(co_await registry("persistence.add_namespace", [&](auto& st) { return st.add_namespace(rec); }));
             out.added.push_back(std::move(rec));
         }
         co_return out;
     }
 
-    // Blocking facades.
-    result<registry_rebuild> rebuild_registry(std::uint64_t from_block = 0) { return runner_.run(rebuild_registry_async(from_block)); }
-    result<namespace_write> create(std::string name, create_options co) { return runner_.run(create_async(std::move(name), std::move(co))); }
-    result<namespace_view> show(std::string ns) { return runner_.run(show_async(std::move(ns))); }
-    result<namespace_view> join(kv::stream_id s, std::string name, std::optional<crypto::address> admin) {
-        return runner_.run(join_async(s, std::move(name), admin));
-    }
-    result<std::vector<policy::namespace_record>> list() { return runner_.run(list_async()); }
-    result<namespace_write> grant(std::string ns, fixed_bytes<33> member, kv::ns::role r) { return runner_.run(grant_async(std::move(ns), member, r)); }
-    result<namespace_write> revoke(std::string ns, crypto::address member) { return runner_.run(revoke_async(std::move(ns), member)); }
-    result<namespace_write> remove(std::string ns) { return runner_.run(remove_async(std::move(ns))); }
-    result<namespace_write> put_file(std::string ns, std::string local, std::string path) {
-        return runner_.run(put_file_async(std::move(ns), std::move(local), std::move(path)));
-    }
-    result<kv::ns::file_record> get_file(std::string ns, std::string path, std::string out) {
-        return runner_.run(get_file_async(std::move(ns), std::move(path), std::move(out)));
-    }
-    result<std::vector<kv::ns::file_record>> list_files(std::string ns, std::string prefix = {}) {
-        return runner_.run(list_files_async(std::move(ns), std::move(prefix)));
-    }
-    result<namespace_write> remove_file(std::string ns, std::string path) { return runner_.run(remove_file_async(std::move(ns), std::move(path))); }
-
-private:
     static std::int64_t unix_now() {
         return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
     }
@@ -528,14 +574,16 @@ private:
         return *me_;
     }
 
+    /// A call on the namespace registry (the storage client's Persistence model), measured as
+    /// `span_name` ("persistence.<op>", a literal).
     template <class F>
-    asio::awaitable<std::invoke_result_t<F&, persistence_type&>> registry(F f) {
-        persistence_type& st = storage_->policies().persistence;
-        co_return co_await persist<persistence_type>([&]() { return f(st); });
+    asio::awaitable<std::invoke_result_t<F&, persistence_type&>> registry(std::string_view span_name, F f) {
+        auto& policies = storage_->policies();
+        co_return co_await persist(policies, span_name, [&]() { return f(policies.persistence); });
     }
 
     asio::awaitable<std::optional<policy::namespace_record>> registered(const kv::stream_id& s) {
-        auto r = co_await registry([&](auto& st) { return st.find_namespace_by_stream(o_.network, s); });
+        auto r = co_await registry("persistence.find_namespace_by_stream", [&](auto& st) { return st.find_namespace_by_stream(o_.network, s); });
         co_return r ? *r : std::nullopt;
     }
 

@@ -8,10 +8,17 @@
 // Why a worker pool rather than libpq's non-blocking API on the executor: one mechanism serves
 // SQLite (which has no asynchronous API) and PostgreSQL alike, calls are few per operation
 // (a handful per upload), and the pool bounds how many run at once. tests/store measures it.
+//
+// `persist(policies, "persistence.find_submission", f)`: the same, measured through the policy
+// set's Telemetry when its Persistence model remembers anything (a database, process memory):
+// zerog_persistence_calls_total{op,outcome}, zerog_persistence_call_duration_seconds{op} and a
+// CLIENT span (child of the operation under way). The op label is the name after "persistence.".
+// The name must be a literal (the span borrows it).
 #pragma once
 
 #include <zerog/chain/detail/tx_state.hpp>
 #include <zerog/policy/persistence.hpp>
+#include <zerog/policy/telemetry.hpp>
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -19,10 +26,12 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <cerrno>
+#include <chrono>
 #include <functional>
 #include <charconv>
 #include <random>
 #include <string>
+#include <string_view>
 #include <type_traits>
 #include <utility>
 
@@ -49,6 +58,38 @@ boost::asio::awaitable<std::invoke_result_t<F&>> persist(F f) {
             detail::persistence_workers(), [f = std::move(f)]() mutable -> boost::asio::awaitable<R> { co_return f(); }, boost::asio::use_awaitable);
     } else {
         co_return f();
+    }
+}
+
+template <class P>
+inline constexpr bool persistence_remembers = [] {
+    if constexpr (requires { P::remembers; }) return static_cast<bool>(P::remembers);
+    else return true;
+}();
+
+/// `persist` measured (see the file comment). `span_name`: "persistence.<op>", a literal.
+template <class Policies, class F>
+boost::asio::awaitable<std::invoke_result_t<F&>> persist(Policies& p, std::string_view span_name, F f) {
+    using P = typename Policies::persistence_type;
+    using T = typename Policies::telemetry_type;
+    if constexpr (!persistence_remembers<P> || std::is_same_v<T, policy::null_telemetry>) {
+        co_return co_await persist<P>(std::move(f));
+    } else {
+        std::string_view op = span_name;
+        if (op.starts_with("persistence.")) op.remove_prefix(12);
+        auto span = p.telemetry.span_start(span_name);
+        span.kind = 3;  // a call to a database: OTLP SpanKind CLIENT
+        const auto started = std::chrono::steady_clock::now();
+        auto r = co_await persist<P>(std::move(f));
+        const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+        const zerog::error* e = nullptr;
+        if constexpr (requires { r.error(); }) e = r ? nullptr : &r.error();
+        const policy::field timing[] = {{"op", op}};
+        p.telemetry.observe("zerog_persistence_call_duration_seconds", secs, timing);
+        const policy::field labels[] = {{"op", op}, {"outcome", e ? e->code_name() : std::string_view("ok")}};
+        p.telemetry.count("zerog_persistence_calls_total", 1, labels);
+        p.telemetry.span_end(span, e);
+        co_return r;
     }
 }
 
@@ -109,11 +150,6 @@ private:
 
 /// The idempotency store a client builds its tx sender with: the Persistence model when it
 /// remembers anything, else process memory.
-template <class P>
-inline constexpr bool persistence_remembers = [] {
-    if constexpr (requires { P::remembers; }) return static_cast<bool>(P::remembers);
-    else return true;
-}();
 template <class P>
 using tx_store_for = std::conditional_t<persistence_remembers<P>, persistence_tx_store<P>, chain::memory_idempotency_store>;
 

@@ -181,12 +181,22 @@ public:
 
     asio::awaitable<result<upload_result>> upload_async(std::string path, upload_options opt = {});
     asio::awaitable<result<download_result>> download_async(hash256 root, std::string out, download_options opt = {});
-    asio::awaitable<result<verify_result>> verify_async(hash256 root);
-    asio::awaitable<result<storage_estimate>> estimate_async(std::string path);
+    // Each public operation is one trace when the Telemetry model traces (client/tracing.hpp):
+    // an operation span, a child per network call and per persistence call.
+    asio::awaitable<result<verify_result>> verify_async(hash256 root) {
+        return traced_operation(p_.telemetry, "storage.verify", verify_impl(root));
+    }
+    asio::awaitable<result<storage_estimate>> estimate_async(std::string path) {
+        return traced_operation(p_.telemetry, "storage.estimate", estimate_impl(std::move(path)));
+    }
     /// Re-send the segments of a paid file to the nodes that lost them; never pays (storage_recovery.hpp).
-    asio::awaitable<result<repair_result>> repair_async(hash256 root, std::string path, repair_options opt = {});
+    asio::awaitable<result<repair_result>> repair_async(hash256 root, std::string path, repair_options opt = {}) {
+        return traced_operation(p_.telemetry, "storage.repair", repair_impl(root, std::move(path), std::move(opt)));
+    }
     /// Rebuild the submission records of an account from the Flow's Submit events (storage_recovery.hpp).
-    asio::awaitable<result<rebuild_result>> rebuild_records_async(rebuild_options opt = {});
+    asio::awaitable<result<rebuild_result>> rebuild_records_async(rebuild_options opt = {}) {
+        return traced_operation(p_.telemetry, "storage.rebuild_records", rebuild_records_impl(std::move(opt)));
+    }
     /// The Flow's Submit logs with topic1 (the submitter) = `account` in blocks [from, to]:
     /// eth_getLogs in ranges of `blocks_per_query`, halved whenever the node refuses one (range or
     /// result caps) down to one block; removed logs dropped; more than `max_events` is an error.
@@ -355,6 +365,10 @@ private:
     struct upload_plan;
     asio::awaitable<result<upload_result>> upload_impl(std::string path, upload_options opt);
     asio::awaitable<result<download_result>> download_impl(hash256 root, std::string out, download_options opt);
+    asio::awaitable<result<verify_result>> verify_impl(hash256 root);
+    asio::awaitable<result<storage_estimate>> estimate_impl(std::string path);
+    asio::awaitable<result<repair_result>> repair_impl(hash256 root, std::string path, repair_options opt);
+    asio::awaitable<result<rebuild_result>> rebuild_records_impl(rebuild_options opt);
     asio::awaitable<result<upload_result>> upload_one(const storage::data_source& src, storage::file_tree tree, upload_plan& plan);
     /// A record of this upload (root, network, size, file, replicas, owner, times, retention).
     policy::submission_record new_record(const storage::file_tree& tree, const upload_plan& plan) const;

@@ -489,7 +489,7 @@ auto storage_client<P>::download_impl(hash256 root, std::string out_path, downlo
 }
 
 template <class P>
-auto storage_client<P>::verify_async(hash256 root) -> asio::awaitable<result<verify_result>> {
+auto storage_client<P>::verify_impl(hash256 root) -> asio::awaitable<result<verify_result>> {
     const auto deadline = until(o_.download_timeout);
     auto slot = p_.concurrency.try_enter(policy::limit_key{o_.user, operation_key});
     if (!slot) co_return std::move(slot).error().during("verifying " + to_hex(root));

@@ -36,7 +36,7 @@
 namespace zerog::client {
 
 template <class P>
-auto storage_client<P>::repair_async(hash256 root, std::string path, repair_options opt) -> asio::awaitable<result<repair_result>> {
+auto storage_client<P>::repair_impl(hash256 root, std::string path, repair_options opt) -> asio::awaitable<result<repair_result>> {
     upload_plan plan;
     plan.deadline = until(o_.upload_timeout);
     plan.verify = opt.verify;
@@ -112,7 +112,7 @@ auto storage_client<P>::repair_one(const storage::data_source& src, storage::fil
     repair_result out;
     out.root = root;
     // Our record, if any: the tx_seq the chain gave this root when we paid.
-    ZEROG_CO_TRY(auto rec, co_await persist<persistence_type>([&] { return p_.persistence.find_submission(root, plan.network); }));
+    ZEROG_CO_TRY(auto rec, co_await persist(p_, "persistence.find_submission", [&] { return p_.persistence.find_submission(root, plan.network); }));
     std::optional<std::uint64_t> seq = rec ? rec->tx_seq : std::nullopt;
 
     // The nodes' view. A node that has not synced the Submit yet (a wiped node re-reads the log
@@ -225,7 +225,7 @@ auto storage_client<P>::repair_one(const storage::data_source& src, storage::fil
     r.updated_unix_ms = wall_ms();
     if (r.file_name.empty()) r.file_name = plan.file_name;
     if (r.local_path.empty()) r.local_path = plan.local_path;
-    auto put = co_await persist<persistence_type>([&] { return p_.persistence.put_submission(r); });
+    auto put = co_await persist(p_, "persistence.put_submission", [&] { return p_.persistence.put_submission(r); });
     if (!put) co_return std::move(put).error().during("recording the repair of root " + to_hex(root) + " (the nodes are repaired)");
     co_return out;
 }
@@ -283,7 +283,7 @@ auto storage_client<P>::submit_logs_async(crypto::address flow, crypto::address 
 }
 
 template <class P>
-auto storage_client<P>::rebuild_records_async(rebuild_options opt) -> asio::awaitable<result<rebuild_result>> {
+auto storage_client<P>::rebuild_records_impl(rebuild_options opt) -> asio::awaitable<result<rebuild_result>> {
     using state = policy::submission_record::state;
     const auto deadline = until(o_.download_timeout);
     rebuild_result out;
@@ -398,9 +398,9 @@ auto storage_client<P>::rebuild_records_async(rebuild_options opt) -> asio::awai
         if (o_.retention.count() > 0) r.expires_unix_ms = wall_ms() + o_.retention.count();
 
         // 3. merged: what the database knows stays; what it lacks comes from the chain.
-        ZEROG_CO_TRY(auto cur, co_await persist<persistence_type>([&] { return p_.persistence.find_submission(r.root, network); }));
+        ZEROG_CO_TRY(auto cur, co_await persist(p_, "persistence.find_submission", [&] { return p_.persistence.find_submission(r.root, network); }));
         if (!cur) {
-            ZEROG_CO_CHECK(co_await persist<persistence_type>([&] { return p_.persistence.put_submission(r); }));
+            ZEROG_CO_CHECK(co_await persist(p_, "persistence.put_submission", [&] { return p_.persistence.put_submission(r); }));
             ++out.added;
             out.records.push_back(std::move(r));
             continue;
@@ -420,7 +420,7 @@ auto storage_client<P>::rebuild_records_async(rebuild_options opt) -> asio::awai
             continue;
         }
         m.updated_unix_ms = wall_ms();
-        ZEROG_CO_CHECK(co_await persist<persistence_type>([&] { return p_.persistence.put_submission(m); }));
+        ZEROG_CO_CHECK(co_await persist(p_, "persistence.put_submission", [&] { return p_.persistence.put_submission(m); }));
         ++out.updated;
         out.records.push_back(std::move(m));
     }

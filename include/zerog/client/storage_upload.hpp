@@ -149,12 +149,12 @@ auto storage_client<P>::upload_impl(std::string path, upload_options opt) -> asi
             zerog::error e = std::move(r).error();
             if (frags.size() > 1) e.with("fragment", std::to_string(f.index));
             // Paid already? Say so (root and tx hash), keep the reason in the record, and tell how to resume.
-            auto rec = co_await persist<persistence_type>([&] { return p_.persistence.find_submission(fragment_root, plan.network); });
+            auto rec = co_await persist(p_, "persistence.find_submission", [&] { return p_.persistence.find_submission(fragment_root, plan.network); });
             if (rec && *rec && (!(*rec)->tx_hash.empty() || (*rec)->tx_seq) && (*rec)->status != policy::submission_record::state::failed) {
                 policy::submission_record paid = **rec;
                 paid.last_error = e.message();
                 paid.updated_unix_ms = wall_ms();
-                (void)co_await persist<persistence_type>([&] { return p_.persistence.put_submission(paid); });
+                (void)co_await persist(p_, "persistence.put_submission", [&] { return p_.persistence.put_submission(paid); });
                 e.with("root", to_hex(fragment_root)).with("paid_in_tx", paid.tx_hash.empty() ? "(found on chain)" : paid.tx_hash);
                 e.with("resume", "run the same upload again: it continues without paying");
             }
@@ -230,7 +230,7 @@ result<policy::budget_hold> storage_client<P>::reserve_budget(const hash256& roo
 }
 
 template <class P>
-auto storage_client<P>::estimate_async(std::string path) -> asio::awaitable<result<storage_estimate>> {
+auto storage_client<P>::estimate_impl(std::string path) -> asio::awaitable<result<storage_estimate>> {
     const std::string during = "estimating the upload fee of " + path;
     const auto deadline = until(o_.upload_timeout);
     ZEROG_CO_TRY(auto src, open_checked(path, during));
@@ -300,12 +300,12 @@ auto storage_client<P>::upload_one(const storage::data_source& src, storage::fil
     if (known) {
         seq = known->seq;
         // Remember what we found, without overwriting our own record of a payment.
-        auto rec = co_await persist<persistence_type>([&] { return p_.persistence.find_submission(root, plan.network); });
+        auto rec = co_await persist(p_, "persistence.find_submission", [&] { return p_.persistence.find_submission(root, plan.network); });
         if (rec && !*rec) {
             policy::submission_record r = new_record(tree, plan);
             r.tx_seq = seq;
             r.status = policy::submission_record::state::mined;
-            (void)co_await persist<persistence_type>([&] { return p_.persistence.put_submission(r); });
+            (void)co_await persist(p_, "persistence.put_submission", [&] { return p_.persistence.put_submission(r); });
         } else if (rec && *rec) {
             out.tx_hash = (*rec)->tx_hash;
             out.fee = (*rec)->fee;
@@ -377,7 +377,7 @@ auto storage_client<P>::upload_one(const storage::data_source& src, storage::fil
         out.verified = true;
     }
     stage("upload.done", root, "tx_seq " + std::to_string(out.tx_seq) + (out.verified ? ", verified" : ""));
-    if (auto rec = co_await persist<persistence_type>([&] { return p_.persistence.find_submission(root, plan.network); }); rec && *rec) {
+    if (auto rec = co_await persist(p_, "persistence.find_submission", [&] { return p_.persistence.find_submission(root, plan.network); }); rec && *rec) {
         policy::submission_record r = **rec;
         r.tx_seq = out.tx_seq;
         r.status = policy::submission_record::state::finalized;
@@ -386,7 +386,7 @@ auto storage_client<P>::upload_one(const storage::data_source& src, storage::fil
         r.updated_unix_ms = wall_ms();
         if (r.file_name.empty()) r.file_name = plan.file_name;
         if (r.local_path.empty()) r.local_path = plan.local_path;
-        (void)co_await persist<persistence_type>([&] { return p_.persistence.put_submission(r); });
+        (void)co_await persist(p_, "persistence.put_submission", [&] { return p_.persistence.put_submission(r); });
     }
     co_return out;
 }
@@ -430,7 +430,7 @@ auto storage_client<P>::submit_once(const storage::file_tree& tree, upload_plan&
     };
 
     // The double-payment guard, part 1: a record that already names the tx_seq is adopted.
-    ZEROG_CO_TRY(auto prev, co_await persist<persistence_type>([&] { return p_.persistence.find_submission(root, plan.network); }));
+    ZEROG_CO_TRY(auto prev, co_await persist(p_, "persistence.find_submission", [&] { return p_.persistence.find_submission(root, plan.network); }));
     if (prev && prev->status != state::failed && prev->tx_seq) {
         out.tx_hash = prev->tx_hash;
         out.fee = prev->fee;
@@ -482,7 +482,7 @@ auto storage_client<P>::submit_once(const storage::file_tree& tree, upload_plan&
     for (;;) {
         rec.updated_unix_ms = wall_ms();
         const std::int64_t stale_before = rec.updated_unix_ms - o_.intent_lease.count();
-        auto claim = co_await persist<persistence_type>([&] { return p_.persistence.claim_submission(rec, key, stale_before, dead_owner); });
+        auto claim = co_await persist(p_, "persistence.claim_submission", [&] { return p_.persistence.claim_submission(rec, key, stale_before, dead_owner); });
         if (!claim) co_return std::move(claim).error().during("recording the submission of root " + to_hex(root) + " before payment");
         if (claim->claimed) break;
         const policy::submission_record& cur = claim->current;
@@ -530,7 +530,7 @@ auto storage_client<P>::submit_once(const storage::file_tree& tree, upload_plan&
     }
 
     stage("upload.claimed", root, resuming ? "resuming a transaction signed before" : "intent recorded; signing one Submit transaction");
-    if (resuming) (void)co_await persist<persistence_type>([&] { return p_.persistence.put_submission(rec); });
+    if (resuming) (void)co_await persist(p_, "persistence.put_submission", [&] { return p_.persistence.put_submission(rec); });
 
     chain::tx_request req;
     req.to = plan.flow;
@@ -556,7 +556,7 @@ auto storage_client<P>::submit_once(const storage::file_tree& tree, upload_plan&
         }
         rec.last_error = sent.error().message();
         rec.updated_unix_ms = wall_ms();
-        (void)co_await persist<persistence_type>([&] { return p_.persistence.put_submission(rec); });
+        (void)co_await persist(p_, "persistence.put_submission", [&] { return p_.persistence.put_submission(rec); });
         co_return std::move(sent).error().during("submitting root " + to_hex(root));
     }
     rec.tx_hash = to_hex(sent->tx_hash);
@@ -566,7 +566,7 @@ auto storage_client<P>::submit_once(const storage::file_tree& tree, upload_plan&
     if (!resuming) hold.commit(policy::budget_kind::spend, fee);  // mined (a resumed transaction holds no spend: nothing new was paid)
     auto s = tx_seq_of(sent->rcpt);
     if (s) rec.tx_seq = *s;
-    (void)co_await persist<persistence_type>([&] { return p_.persistence.put_submission(rec); });
+    (void)co_await persist(p_, "persistence.put_submission", [&] { return p_.persistence.put_submission(rec); });
     if (!s) co_return std::move(s).error();
     out.tx_hash = rec.tx_hash;
     out.fee = fee;

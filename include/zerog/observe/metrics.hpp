@@ -82,6 +82,10 @@ inline std::string_view to_string(metric_type t) noexcept {
 /// are bounds so that the checklist targets (download 1 s, upload 2 s, inference 5 s at p95) are exact.
 inline constexpr double latency_buckets[] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 2.5, 5, 10, 30, 60, 120, 300};
 
+/// Persistence call buckets (seconds): a memory call (µs), an SQLite commit with fsync (ms), a
+/// PostgreSQL round trip or a lock held elsewhere (up to seconds).
+inline constexpr double persistence_buckets[] = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5};
+
 /// One metric zerog records: name, type, help, histogram buckets (ascending, +Inf implied).
 struct metric_info {
     std::string_view name;
@@ -126,11 +130,18 @@ inline constexpr metric_info zerog_metrics[] = {
      "Results that failed verification: storage proofs, file roots, inference signatures"},
     // KV (client/kv_client.hpp)
     {"zerog_kv_writes_total", metric_type::counter, "KV batches written, by outcome (the node's verdict)"},
+    // persistence (client/persist.hpp: every call a client makes on its Persistence model)
+    {"zerog_persistence_calls_total", metric_type::counter, "Calls on the durable store (SQLite, PostgreSQL) by operation and outcome"},
+    {"zerog_persistence_call_duration_seconds", metric_type::histogram, "Latency of calls on the durable store by operation, pool wait included",
+     persistence_buckets},
     // alerts raised in process (breaker open, budget thresholds)
     {"zerog_alerts_total", metric_type::counter, "Alerts raised in process, by alert name"},
     // the registry itself
     {"zerog_metrics_series_dropped_total", metric_type::counter,
      "Samples folded into a metric's overflow series because of the series caps"},
+    // the trace exporter (observe/span_queue.hpp), as of the last span ended
+    {"zerog_spans_dropped_total", metric_type::counter,
+     "Finished spans not exported: the queue was full, every export attempt failed, or the exit flush ran out of time"},
 };
 
 inline const metric_info* find_zerog_metric(std::string_view name) noexcept {
@@ -212,6 +223,22 @@ inline void put_number(key_buffer& b, double v) {
     char tmp[32];
     auto r = std::to_chars(tmp, tmp + sizeof tmp, v);
     b.put(std::string_view(tmp, static_cast<std::size_t>(r.ptr - tmp)));
+}
+
+/// A bucket bound as the `le` label value, spelled as Prometheus' Go client spells it
+/// (strconv 'g', shortest: exponent form below 1e-4 and from 1e6), so that a query written against
+/// another exporter's buckets (le="0.0001") selects ours too.
+inline void put_bucket_bound(key_buffer& b, double v) {
+    if (std::isnan(v) || std::isinf(v) || v == 0) return put_number(b, v);
+    char tmp[40];
+    auto sci = std::to_chars(tmp, tmp + sizeof tmp, v, std::chars_format::scientific);
+    const std::string_view text(tmp, static_cast<std::size_t>(sci.ptr - tmp));
+    int exp = 0;
+    const auto e = text.find('e');
+    std::from_chars(text.data() + e + (text[e + 1] == '+' ? 2 : 1), text.data() + text.size(), exp);
+    if (exp < -4 || exp >= 6) return b.put(text);  // "1e-05", "1e+06", as Go
+    auto fixed = std::to_chars(tmp, tmp + sizeof tmp, v, std::chars_format::fixed);
+    b.put(std::string_view(tmp, static_cast<std::size_t>(fixed.ptr - tmp)));
 }
 
 /// The lookup key: the name and the labels' raw bytes with separators (0x1f before a label name,
@@ -518,7 +545,11 @@ public:
                 out += inner;
                 if (!inner.empty()) out += ',';
                 out += "le=\"";
-                if (i < f.buckets.size()) append_number(out, f.buckets[i]);
+                if (i < f.buckets.size()) {
+                    metrics_detail::key_buffer bound;
+                    metrics_detail::put_bucket_bound(bound, f.buckets[i]);
+                    out += bound.view();
+                }
                 else out += "+Inf";
                 out += "\"} ";
                 out += std::to_string(cumulative);

@@ -50,7 +50,10 @@ public:
     }
     policy::span_handle span_start(std::string_view name) { return tracer_ ? tracer_->start(name) : policy::span_handle{}; }
     void span_end(const policy::span_handle& s, const zerog::error* e) {
-        if (tracer_) tracer_->end(s, e);
+        if (!tracer_) return;
+        tracer_->end(s, e);
+        if (metrics_)
+            if (const auto n = tracer_->take_unreported_drops()) metrics_->add("zerog_spans_dropped_total", static_cast<double>(n), {});
     }
     std::optional<std::string> traceparent(const policy::span_handle& s) const {
         if (!s.valid()) return std::nullopt;

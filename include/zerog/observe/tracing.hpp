@@ -15,6 +15,7 @@
 #include <zerog/observe/redaction.hpp>
 #include <zerog/policy/telemetry.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -75,6 +76,18 @@ public:
     }
 
     const span_queue& queue() const noexcept { return queue_; }
+    /// Flush and stop the export (bounded); spans ended afterwards are dropped and counted.
+    void shutdown() { queue_.shutdown(); }
+
+    /// Spans dropped since the previous call (for zerog_spans_dropped_total); safe from any thread,
+    /// each drop reported once.
+    std::uint64_t take_unreported_drops() noexcept {
+        const std::uint64_t now = queue_.dropped();
+        std::uint64_t prev = reported_drops_.load(std::memory_order_relaxed);
+        while (now > prev && !reported_drops_.compare_exchange_weak(prev, now, std::memory_order_relaxed)) {
+        }
+        return now > prev ? now - prev : 0;
+    }
 
 private:
     template <std::size_t N>
@@ -98,6 +111,7 @@ private:
     }
 
     tracer_options o_;
+    std::atomic<std::uint64_t> reported_drops_{0};
     span_queue queue_;
 };
 
