@@ -4,6 +4,7 @@
 // records that never lose a hash, exact usage and spend sums, and the same under concurrency.
 // Also the KV namespace registry (policy::NamespaceStore) on the same three, and the migration of
 // a database written at schema version 1 (before the registry) to the current version.
+#include <zerog/crypto/api_key.hpp>
 #include <zerog/store/database.hpp>
 #include <zerog/testing/mock_persistence.hpp>
 
@@ -571,6 +572,56 @@ void check_migrated(store::database& db) {
     REQUIRE(db.add_namespace(ns_entry(1, "after-migration")));
     CHECK(**db.find_namespace("16602:0xflow", "after-migration") == ns_entry(1, "after-migration"));
     CHECK(db.add_namespace(ns_entry(1, "same-stream")).error().is(errc::already_exists));  // the UNIQUE part works too
+    CHECK(db.list_api_keys("")->empty());  // version 3's table exists and works
+}
+
+/// The API key operations on one durable database; `dump()` returns every value of zerog_api_keys
+/// as text, to show the key itself is stored nowhere.
+void api_key_suite(store::database& db, const std::function<std::string()>& dump) {
+    auto k1 = crypto::new_api_key();
+    auto k2 = crypto::new_api_key();
+    auto k3 = crypto::new_api_key();
+    const policy::api_key_record a{k1.id, "alice", k1.key_hash, "files,usage", 1'700'000'000, 0, 0};
+    const policy::api_key_record b{k2.id, "bob", k2.key_hash, "files,namespaces,inference,usage", 1'700'000'001, 1'700'086'400, 0};
+    const policy::api_key_record c{k3.id, "alice", k3.key_hash, "inference", 1'700'000'002, 0, 0};
+    REQUIRE(db.add_api_key(a));
+    REQUIRE(db.add_api_key(b));
+    REQUIRE(db.add_api_key(c));
+    CHECK(**db.find_api_key(a.id) == a);  // every field round-trips
+    CHECK(**db.find_api_key(b.id) == b);
+    CHECK_FALSE(db.find_api_key("0123456789abcdef")->has_value());
+    // Per user, oldest first; everyone's when no user is given.
+    auto alice = db.list_api_keys("alice");
+    REQUIRE(alice);
+    REQUIRE(alice->size() == 2);
+    CHECK(alice->at(0).id == a.id);
+    CHECK(alice->at(1).id == c.id);
+    CHECK(db.list_api_keys("")->size() == 3);
+    CHECK(db.list_api_keys("carol")->empty());
+    // An id or a hash twice is refused, never merged.
+    policy::api_key_record again = a;
+    again.user = "mallory";
+    CHECK(db.add_api_key(again).error().is(errc::already_exists));
+    policy::api_key_record same_hash = b;
+    same_hash.id = "ffffffffffffffff";
+    CHECK(db.add_api_key(same_hash).error().is(errc::already_exists));
+    CHECK((*db.find_api_key(a.id))->user == "alice");
+    // Revocation: at the first time only; an unknown id is said plainly.
+    auto revoked = db.revoke_api_key(a.id, 1'700'000'100);
+    REQUIRE(revoked);
+    REQUIRE(revoked->has_value());
+    CHECK((*revoked)->revoked_at == 1'700'000'100);
+    CHECK_FALSE((*revoked)->live_at(1'700'000'101));
+    CHECK((*db.revoke_api_key(a.id, 1'700'000'999))->revoked_at == 1'700'000'100);
+    CHECK_FALSE(db.revoke_api_key("0123456789abcdef", 1)->has_value());
+    CHECK((*db.find_api_key(c.id))->revoked_at == 0);  // the others untouched
+    // Stored: ids, users, hashes, scopes, times. Never a key's text or its secret part.
+    const std::string all = dump();
+    CHECK(all.find(a.id) != std::string::npos);
+    for (const auto* k : {&k1, &k2, &k3}) {
+        CHECK(all.find(std::string(k->key.view())) == std::string::npos);
+        CHECK(all.find(std::string(k->key.view().substr(k->key.size() - 64))) == std::string::npos);
+    }
 }
 
 }  // namespace
@@ -606,7 +657,7 @@ TEST_CASE("SQLite: the namespace registry survives closing and reopening the fil
 }
 
 TEST_CASE("SQLite and PostgreSQL: a schema version 1 database is migrated and keeps its records", "[store][namespaces]") {
-    REQUIRE(store::schema_version == 2);
+    REQUIRE(store::schema_version == 3);
     SECTION("SQLite") {
         const std::string dir = temp_dir();
         const std::string path = dir + "/zerog.db";
@@ -617,7 +668,7 @@ TEST_CASE("SQLite and PostgreSQL: a schema version 1 database is migrated and ke
             REQUIRE(db);
             check_migrated(*db);
         }
-        CHECK(sqlite_value(path, "SELECT value FROM zerog_meta WHERE key = 'schema_version'") == "2");
+        CHECK(sqlite_value(path, "SELECT value FROM zerog_meta WHERE key = 'schema_version'") == "3");
         auto again = store::database::open(path);  // opening a current database changes nothing
         REQUIRE(again);
         CHECK(again->list_namespaces("16602:0xflow")->size() == 1);
@@ -633,12 +684,86 @@ TEST_CASE("SQLite and PostgreSQL: a schema version 1 database is migrated and ke
             REQUIRE(db);
             check_migrated(*db);
         }
-        CHECK(pg_script(url, "SELECT value FROM zerog_meta WHERE key = 'schema_version'") == "2");
+        CHECK(pg_script(url, "SELECT value FROM zerog_meta WHERE key = 'schema_version'") == "3");
         auto again = store::database::open(url);
         REQUIRE(again);
         CHECK(again->list_namespaces("16602:0xflow")->size() == 1);
         CHECK((*again->find_submission(root_of(1), "16602:0xflow"))->tx_seq == std::optional<std::uint64_t>(17));
     }
+}
+
+TEST_CASE("SQLite and PostgreSQL: API keys stored hashed, listed per user, revoked once; the key itself stored nowhere", "[store][api_keys]") {
+    SECTION("SQLite") {
+        const std::string dir = temp_dir();
+        const std::string path = dir + "/zerog.db";
+        {
+            auto db = store::database::open(path);
+            REQUIRE(db);
+            api_key_suite(*db, [&] {
+                return sqlite_value(path, "SELECT group_concat(id || usr || key_hash || scopes || created_s || expires_s || revoked_s, '|') FROM zerog_api_keys");
+            });
+        }
+        std::filesystem::remove_all(dir);
+    }
+    SECTION("PostgreSQL") {
+        const std::string url = testing::postgres_server::instance().fresh_database();
+        auto db = store::database::open(url);
+        REQUIRE(db);
+        api_key_suite(*db, [&] {
+            return pg_script(url, "SELECT string_agg(id || usr || key_hash || scopes || created_s || expires_s || revoked_s, '|') FROM zerog_api_keys");
+        });
+    }
+    SECTION("process memory: refused, naming what is needed") {
+        auto db = store::database::open(":memory:");
+        REQUIRE(db);
+        auto r = db->list_api_keys("");
+        REQUIRE_FALSE(r);
+        CHECK(r.error().is(errc::not_supported));
+        CHECK(r.error().message().find("SQLite or PostgreSQL") != std::string::npos);
+    }
+}
+
+TEST_CASE("API keys: the key's shape, its hash, constant-time matching, ids from the OS CSPRNG", "[store][api_keys][secrets]") {
+    auto k = crypto::new_api_key();
+    const std::string text(k.key.view());
+    CHECK(text.size() == crypto::api_key_length);
+    CHECK(text.starts_with("zgk_" + k.id + "_"));
+    CHECK(*crypto::api_key_id(text) == k.id);
+    CHECK(k.key_hash == crypto::api_key_hash(text));
+    CHECK(k.key_hash.starts_with("sha256:"));
+    CHECK(k.key_hash.size() == 7 + 64);
+    CHECK(crypto::api_key_matches(text, k.key_hash));
+    std::string wrong = text;
+    wrong.back() = wrong.back() == '0' ? '1' : '0';
+    CHECK_FALSE(crypto::api_key_matches(wrong, k.key_hash));
+    CHECK_FALSE(crypto::api_key_matches(text, "sha256:00"));
+    // Malformed keys are refused without echoing them.
+    for (std::string bad : {std::string(), std::string("zgk_"), text.substr(1), text + "0", "zgK_" + text.substr(4), text.substr(0, 20) + "-" + text.substr(21)}) {
+        auto id = crypto::api_key_id(bad);
+        REQUIRE_FALSE(id);
+        CHECK(id.error().is(errc::invalid_argument));
+        if (bad.size() > 8) CHECK(id.error().message().find(bad) == std::string::npos);
+    }
+    std::string upper = text;
+    upper[30] = upper[30] >= 'a' ? static_cast<char>(upper[30] - 32) : upper[30];
+    if (upper != text) CHECK_FALSE(crypto::api_key_id(upper));
+    // Two keys never share an id or a secret (64 and 256 random bits).
+    auto other = crypto::new_api_key();
+    CHECK(other.id != k.id);
+    CHECK(other.key.view() != k.key.view());
+    // Scopes and liveness.
+    const policy::api_key_record r{k.id, "alice", k.key_hash, "files,usage", 100, 200, 0};
+    CHECK(r.allows("files"));
+    CHECK(r.allows("usage"));
+    CHECK_FALSE(r.allows("inference"));
+    CHECK_FALSE(r.allows("file"));
+    CHECK(r.live_at(199));
+    CHECK_FALSE(r.live_at(200));
+    policy::api_key_record never = r;
+    never.expires_at = 0;
+    CHECK(never.live_at(1'000'000'000'000));
+    never.revoked_at = 150;
+    CHECK_FALSE(never.live_at(151));
 }
 
 TEST_CASE("the namespace registry of the test double and of the null model", "[store][namespaces]") {

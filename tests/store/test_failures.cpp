@@ -163,7 +163,7 @@ TEST_CASE("SQLite: a full disk fails the write with a clear error and keeps what
     temp_folder t;
     const auto path = t.path / "zerog.db";
     store::sqlite_options o;
-    o.max_bytes = 64 * 1024;  // the tests' stand-in for a full disk (SQLITE_FULL, exactly as ENOSPC)
+    o.max_bytes = 128 * 1024;  // the tests' stand-in for a full disk (SQLITE_FULL, exactly as ENOSPC)
     auto db = store::open_sqlite(path, o);
     REQUIRE(db);
     REQUIRE(db->put_submission(record(1)));

@@ -7,6 +7,8 @@
 
 #include <zerog/core/result.hpp>
 
+#include <boost/json.hpp>
+
 #include <cstdint>
 #include <cstdio>
 #include <functional>
@@ -112,6 +114,13 @@ struct registrar {
 inline int report(std::string_view cmd, const zerog::error& e, int code = 1) {
     std::fprintf(stderr, "zerog %.*s: %s\n", static_cast<int>(cmd.size()), cmd.data(), e.message().c_str());
     return code;
+}
+/// An operational failure: the usual line on stderr, or with --json {"error":{"command","message"}}
+/// on stdout. Exit code 1.
+inline int fail_with(std::string_view cmd, const zerog::error& e, bool json_out) {
+    if (!json_out) return report(cmd, e);
+    std::printf("%s\n", boost::json::serialize(boost::json::object{{"error", boost::json::object{{"command", cmd}, {"message", e.message()}}}}).c_str());
+    return 1;
 }
 inline int usage_error(std::string_view cmd, const std::string& msg) {
     std::fprintf(stderr, "zerog %.*s: %s\n", static_cast<int>(cmd.size()), cmd.data(), msg.c_str());

@@ -25,11 +25,7 @@ using namespace zerog;
 
 constexpr const char* cmd = "account";
 
-int fail_with(const zerog::error& e, bool js) {
-    if (!js) return cli::report(cmd, e);
-    std::printf("%s\n", boost::json::serialize(boost::json::object{{"error", boost::json::object{{"command", cmd}, {"message", e.message()}}}}).c_str());
-    return 1;
-}
+int fail_with(const zerog::error& e, bool js) { return cli::fail_with(cmd, e, js); }
 
 int account(const std::vector<std::string>& raw) {
     const cli::args a(raw, {"json"});

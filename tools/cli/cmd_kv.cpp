@@ -62,12 +62,7 @@ std::string key_text(const bytes& k) {
     return printable ? std::string(k.begin(), k.end()) : to_hex(k);
 }
 
-/// An error: the usual line on stderr, or with --json {"error":{"command","message"}} on stdout.
-int fail_with(std::string_view cmd, const zerog::error& e, bool js) {
-    if (!js) return cli::report(cmd, e);
-    std::printf("%s\n", boost::json::serialize(boost::json::object{{"error", boost::json::object{{"command", cmd}, {"message", e.message()}}}}).c_str());
-    return 1;
-}
+using cli::fail_with;  // {"error":{"command","message"}} with --json (cli.hpp)
 
 int kv_get(const std::vector<std::string>& raw) {
     const cli::args a(raw, {"json"});

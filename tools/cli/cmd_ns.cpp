@@ -44,11 +44,7 @@ result<void> need_kv_nodes(const config::configuration& cfg) {
     return {};
 }
 
-int fail_with(std::string_view cmd, const zerog::error& e, bool json_out) {
-    if (!json_out) return cli::report(cmd, e);
-    std::printf("%s\n", js::serialize(js::object{{"error", js::object{{"command", cmd}, {"message", e.message()}}}}).c_str());
-    return 1;
-}
+using cli::fail_with;  // {"error":{"command","message"}} with --json (cli.hpp)
 
 void print_json(const js::value& v) { std::printf("%s\n", js::serialize(v).c_str()); }
 

@@ -23,11 +23,7 @@ namespace {
 
 using namespace zerog;
 
-int fail_with(std::string_view cmd, const zerog::error& e, bool js) {
-    if (!js) return cli::report(cmd, e);
-    std::printf("%s\n", boost::json::serialize(boost::json::object{{"error", boost::json::object{{"command", cmd}, {"message", e.message()}}}}).c_str());
-    return 1;
-}
+using cli::fail_with;  // {"error":{"command","message"}} with --json (cli.hpp)
 
 boost::json::array strings(const std::vector<std::string>& v, bool redact) {
     boost::json::array a;

@@ -178,6 +178,31 @@ struct namespace_record {
     friend bool operator==(const namespace_record&, const namespace_record&) = default;
 };
 
+/// An API key of a service built on zerog (tools/gateway): what is stored about it, never the key
+/// itself (crypto/api_key.hpp: "sha256:<hex>" of the key text). Durable stores only
+/// (store::sql_persistence, store::database); not part of the Persistence concept.
+struct api_key_record {
+    std::string id;               ///< public (16 hex): listed, revoked by, written in access logs
+    std::string user;             ///< the service's user the key acts for
+    std::string key_hash;         ///< "sha256:<64 hex>"
+    std::string scopes;           ///< comma-separated, e.g. "files,namespaces,inference,usage"
+    std::int64_t created_at = 0;  ///< unix seconds
+    std::int64_t expires_at = 0;  ///< unix seconds; 0: never
+    std::int64_t revoked_at = 0;  ///< unix seconds; 0: not revoked
+    bool live_at(std::int64_t now_s) const noexcept { return revoked_at == 0 && (expires_at == 0 || now_s < expires_at); }
+    /// True when `scope` is one of `scopes`.
+    bool allows(std::string_view scope) const noexcept {
+        std::string_view rest = scopes;
+        while (!rest.empty()) {
+            const auto comma = rest.find(',');
+            if (rest.substr(0, comma) == scope) return true;
+            rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+        }
+        return false;
+    }
+    friend bool operator==(const api_key_record&, const api_key_record&) = default;
+};
+
 /// The errors of the NamespaceStore operations, the same text in every model.
 inline zerog::error namespace_name_taken(const namespace_record& r) {
     return zerog::error(errc::already_exists, "a namespace named \"" + r.name + "\" is already registered on network " + r.network);

@@ -148,6 +148,20 @@ public:
     result<void> import_usage(const policy::usage_record& u) {
         return on_durable_store("importing budget usage", [&](auto& p) { return p.import_usage(u); });
     }
+    // ---- API keys of a service built on zerog (sql_persistence; durable stores only) -----------
+    result<void> add_api_key(const policy::api_key_record& r) {
+        return on_durable_store("storing an API key", [&](auto& p) { return p.add_api_key(r); });
+    }
+    result<std::optional<policy::api_key_record>> find_api_key(std::string_view id) {
+        return on_durable_store("reading an API key", [&](auto& p) { return p.find_api_key(id); });
+    }
+    result<std::vector<policy::api_key_record>> list_api_keys(std::string_view user) {
+        return on_durable_store("listing API keys", [&](auto& p) { return p.list_api_keys(user); });
+    }
+    result<std::optional<policy::api_key_record>> revoke_api_key(std::string_view id, std::int64_t now_s) {
+        return on_durable_store("revoking an API key", [&](auto& p) { return p.revoke_api_key(id, now_s); });
+    }
+
     /// SQLite's online backup to `dest` (consistent while others write). PostgreSQL: use pg_dump.
     result<void> backup_to(const std::filesystem::path& dest) {
         if (auto* lite = sqlite()) return lite->backend().backup_to(dest);

@@ -11,7 +11,7 @@
 // export is the rows as they are.
 //
 // Versions: 1 submissions, transactions, spend, usage; 2 adds zerog_namespaces (the KV namespace
-// registry, policy::NamespaceStore).
+// registry, policy::NamespaceStore); 3 adds zerog_api_keys (a service's API keys, hashed).
 #pragma once
 
 #include <zerog/core/bytes.hpp>
@@ -30,7 +30,7 @@
 namespace zerog::store {
 
 /// The layout version this zerog writes and understands.
-inline constexpr int schema_version = 2;
+inline constexpr int schema_version = 3;
 
 /// A statement parameter: NULL, an integer, or text.
 using sql_value = std::variant<std::nullptr_t, std::int64_t, std::string>;
@@ -64,6 +64,13 @@ CREATE TABLE zerog_namespaces (
   admin TEXT NOT NULL DEFAULT '', account TEXT NOT NULL DEFAULT '', metadata_json TEXT NOT NULL DEFAULT '',
   created_s INTEGER NOT NULL, updated_s INTEGER NOT NULL,
   PRIMARY KEY (network, name), UNIQUE (network, stream));
+)sql",
+        // Version 3: API keys of a service built on zerog (policy::api_key_record; never the key).
+        R"sql(
+CREATE TABLE zerog_api_keys (
+  id TEXT PRIMARY KEY, usr TEXT NOT NULL, key_hash TEXT NOT NULL UNIQUE, scopes TEXT NOT NULL,
+  created_s INTEGER NOT NULL, expires_s INTEGER NOT NULL DEFAULT 0, revoked_s INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX zerog_api_keys_by_user ON zerog_api_keys (usr);
 )sql"};
     static const std::vector<std::string> postgresql = {R"sql(
 CREATE TABLE zerog_submissions (
@@ -86,6 +93,13 @@ CREATE TABLE zerog_namespaces (
   admin TEXT NOT NULL DEFAULT '', account TEXT NOT NULL DEFAULT '', metadata_json TEXT NOT NULL DEFAULT '',
   created_s BIGINT NOT NULL, updated_s BIGINT NOT NULL,
   PRIMARY KEY (network, name), UNIQUE (network, stream));
+)sql",
+        // Version 3: API keys of a service built on zerog (policy::api_key_record; never the key).
+        R"sql(
+CREATE TABLE zerog_api_keys (
+  id TEXT COLLATE "C" PRIMARY KEY, usr TEXT COLLATE "C" NOT NULL, key_hash TEXT COLLATE "C" NOT NULL UNIQUE, scopes TEXT NOT NULL,
+  created_s BIGINT NOT NULL, expires_s BIGINT NOT NULL DEFAULT 0, revoked_s BIGINT NOT NULL DEFAULT 0);
+CREATE INDEX zerog_api_keys_by_user ON zerog_api_keys (usr);
 )sql"};
     return d == dialect::sqlite ? sqlite : postgresql;
 }
@@ -281,6 +295,33 @@ inline result<policy::namespace_record> namespace_from_row(const sql_row& row) {
     r.metadata_json = text(6);
     ZEROG_TRY(r.created_at, int_column(row, 7, "zerog_namespaces.created_s"));
     ZEROG_TRY(r.updated_at, int_column(row, 8, "zerog_namespaces.updated_s"));
+    return r;
+}
+
+// ---- API keys (zerog_api_keys, version 3) ------------------------------------------------------
+
+inline constexpr std::string_view api_key_columns = "id, usr, key_hash, scopes, created_s, expires_s, revoked_s";
+
+inline std::string select_api_keys_sql(std::string_view where) {
+    return "SELECT " + std::string(api_key_columns) + " FROM zerog_api_keys" + (where.empty() ? std::string() : " WHERE " + std::string(where)) +
+           " ORDER BY created_s, id";
+}
+
+inline std::vector<sql_value> api_key_params(const policy::api_key_record& r) {
+    return {r.id, r.user, r.key_hash, r.scopes, r.created_at, r.expires_at, r.revoked_at};
+}
+
+inline result<policy::api_key_record> api_key_from_row(const sql_row& row) {
+    if (row.size() != 7) return bad_column("zerog_api_keys", "wrong column count");
+    policy::api_key_record r;
+    auto text = [&](std::size_t i) { return row[i].value_or(std::string()); };
+    r.id = text(0);
+    r.user = text(1);
+    r.key_hash = text(2);
+    r.scopes = text(3);
+    ZEROG_TRY(r.created_at, int_column(row, 4, "zerog_api_keys.created_s"));
+    ZEROG_TRY(r.expires_at, int_column(row, 5, "zerog_api_keys.expires_s"));
+    ZEROG_TRY(r.revoked_at, int_column(row, 6, "zerog_api_keys.revoked_s"));
     return r;
 }
 

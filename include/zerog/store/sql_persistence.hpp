@@ -12,7 +12,8 @@
 // decided by exactly one writer, usage adds never lose an update, and two processes resuming one
 // transaction never drop each other's hashes.
 //
-// The same class is the KV namespace registry (policy::NamespaceStore, table zerog_namespaces).
+// The same class is the KV namespace registry (policy::NamespaceStore, table zerog_namespaces) and
+// the store of a service's API keys (policy::api_key_record, table zerog_api_keys).
 //
 // Amounts (fees, spend, usage) are stored as decimal text and added in C++ with checked_add: the
 // same overflow rule on every backend, and no floating point anywhere.
@@ -333,6 +334,59 @@ public:
             ZEROG_TRY(auto rows, s.query("DELETE FROM zerog_namespaces WHERE network = $1 AND name = $2 RETURNING name",
                                          {std::string(network), std::string(name)}));
             return !rows.empty();
+        });
+    }
+
+    // ---- API keys of a service built on zerog (table zerog_api_keys; policy::api_key_record) ----
+
+    /// Store a new key's record. The id and the hash are unique (a collision of 64 random bits is
+    /// refused, never merged).
+    result<void> add_api_key(const policy::api_key_record& r) {
+        return db_.write("storing API key " + r.id, [&](auto& s) -> result<void> {
+            ZEROG_TRY(auto taken, s.query("SELECT id FROM zerog_api_keys WHERE id = $1 OR key_hash = $2", {r.id, r.key_hash}));
+            if (!taken.empty()) return fail(errc::already_exists, "an API key with id " + r.id + " (or the same hash) already exists");
+            ZEROG_TRY(auto ignored, s.query("INSERT INTO zerog_api_keys (" + std::string(detail::api_key_columns) + ") VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                                            detail::api_key_params(r)));
+            (void)ignored;
+            return {};
+        });
+    }
+
+    result<std::optional<policy::api_key_record>> find_api_key(std::string_view id) {
+        return db_.read("reading API key " + std::string(id), [&](auto& s) -> result<std::optional<policy::api_key_record>> {
+            ZEROG_TRY(auto rows, s.query(detail::select_api_keys_sql("id = $1"), {std::string(id)}));
+            if (rows.empty()) return std::optional<policy::api_key_record>{};
+            ZEROG_TRY(auto rec, detail::api_key_from_row(rows.front()));
+            return std::optional<policy::api_key_record>{std::move(rec)};
+        });
+    }
+
+    /// The keys of `user` (every user's when empty), oldest first; revoked and expired ones included.
+    result<std::vector<policy::api_key_record>> list_api_keys(std::string_view user) {
+        return db_.read("listing API keys", [&](auto& s) -> result<std::vector<policy::api_key_record>> {
+            ZEROG_TRY(auto rows, user.empty() ? s.query(detail::select_api_keys_sql(""), {})
+                                              : s.query(detail::select_api_keys_sql("usr = $1"), {std::string(user)}));
+            std::vector<policy::api_key_record> out;
+            out.reserve(rows.size());
+            for (const auto& row : rows) {
+                ZEROG_TRY(auto rec, detail::api_key_from_row(row));
+                out.push_back(std::move(rec));
+            }
+            return out;
+        });
+    }
+
+    /// Mark key `id` revoked at `now_s` (a key already revoked keeps its first time). The record
+    /// after, or nullopt when there is no such key.
+    result<std::optional<policy::api_key_record>> revoke_api_key(std::string_view id, std::int64_t now_s) {
+        return db_.write("revoking API key " + std::string(id), [&](auto& s) -> result<std::optional<policy::api_key_record>> {
+            ZEROG_TRY(auto ignored, s.query("UPDATE zerog_api_keys SET revoked_s = $2 WHERE id = $1 AND revoked_s = 0 RETURNING id",
+                                            {std::string(id), now_s}));
+            (void)ignored;
+            ZEROG_TRY(auto rows, s.query(detail::select_api_keys_sql("id = $1"), {std::string(id)}));
+            if (rows.empty()) return std::optional<policy::api_key_record>{};
+            ZEROG_TRY(auto rec, detail::api_key_from_row(rows.front()));
+            return std::optional<policy::api_key_record>{std::move(rec)};
         });
     }
 
